@@ -1,0 +1,86 @@
+// Command bangui is the BanGUI desktop app: one window that manages fail2ban
+// on this machine and, later, on servers over SSH.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/bangui/bangui/core/f2b"
+	"github.com/bangui/bangui/core/store"
+	"github.com/bangui/bangui/migrations"
+	"github.com/bangui/bangui/ui"
+)
+
+const appID = "io.github.bangui"
+
+type config struct {
+	dataDir string
+	socket  string
+	confDir string
+	refresh time.Duration
+	windowW float64
+	windowH float64
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.dataDir, "data", defaultDataDir(), "folder of the local cache (bangui.db)")
+	flag.StringVar(&cfg.socket, "socket", "", "socket of the local fail2ban (default: from fail2ban.conf, else "+f2b.DefaultSocket+")")
+	flag.StringVar(&cfg.confDir, "fail2ban-config", f2b.DefaultConfigDir, "the local fail2ban's config folder, read to find its socket")
+	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban")
+	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width")
+	flag.Float64Var(&cfg.windowH, "height", 720, "initial window height")
+	flag.Parse()
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "bangui:", err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg config) error {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(cfg.dataDir, "bangui.db"), migrations.FS)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.socket == "" {
+		cfg.socket = f2b.FindSocket(cfg.confDir)
+	}
+	clients := newClients()
+	defer clients.Close()
+
+	a := app.NewWithID(appID)
+	w := a.NewWindow("BanGUI")
+	w.Resize(fyne.NewSize(float32(cfg.windowW), float32(cfg.windowH)))
+	shell := ui.New(w, ui.Deps{
+		LoadServers:     loadServers(db, cfg.socket),
+		Source:          clients.Source,
+		RefreshInterval: cfg.refresh,
+	})
+	w.SetOnClosed(shell.Stop)
+	shell.Start()
+	w.ShowAndRun()
+	return nil
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "bangui")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "bangui-data"
+	}
+	return filepath.Join(home, ".local", "share", "bangui")
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/f2b"
+	"github.com/bangui/bangui/core/store"
+	"github.com/bangui/bangui/ui"
+)
+
+// loadServers lists the cached servers after making sure this machine's
+// fail2ban is among them when its socket answers.
+func loadServers(db *store.DB, socket string) ui.ServerLoader {
+	return func(ctx context.Context) ([]core.Server, error) {
+		probe := func(ctx context.Context, path string) error {
+			c := f2b.New(f2b.UnixDialer{Path: path}, f2b.Config{Timeout: 3 * time.Second})
+			defer c.Close()
+			return c.Ping(ctx)
+		}
+		if _, _, err := core.EnsureLocalServer(ctx, db, socket, probe); err != nil {
+			return nil, err
+		}
+		return db.Servers(ctx)
+	}
+}
+
+// clients keeps one fail2ban client per server, made on first use.
+type clients struct {
+	mu   sync.Mutex
+	byID map[int64]*f2b.Client
+}
+
+func newClients() *clients { return &clients{byID: map[int64]*f2b.Client{}} }
+
+// Source returns the client of s. It does not dial: the first call does.
+func (c *clients) Source(s core.Server) ui.JailSource {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.byID[s.ID]; ok {
+		return cl
+	}
+	var d core.Dialer = f2b.UnixDialer{Path: s.Socket}
+	if s.Kind != core.ServerLocal {
+		d = core.DialerFunc(func(context.Context) (net.Conn, error) {
+			return nil, core.Errorf(core.EUNSUPPORTED, "%s is an SSH server: SSH support is not built yet", s.Name)
+		})
+	}
+	cl := f2b.New(d, f2b.Config{})
+	c.byID[s.ID] = cl
+	return cl
+}
+
+// Close closes every client.
+func (c *clients) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, cl := range c.byID {
+		_ = cl.Close()
+	}
+}

@@ -1,0 +1,70 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Server kinds.
+const (
+	ServerLocal = "local" // this machine's fail2ban, through its Unix socket
+	ServerSSH   = "ssh"   // a remote fail2ban over SSH (see remote/)
+)
+
+// Server is one fail2ban server the app manages, as kept in the cache.
+// Secrets are never part of it.
+type Server struct {
+	ID        int64
+	Name      string // shown in the UI; unique
+	Kind      string // ServerLocal or ServerSSH
+	Socket    string // fail2ban socket path on that host; empty = find it
+	ConfigDir string // fail2ban config folder on that host; empty = /etc/fail2ban
+	Host      string // ssh only: host name or ~/.ssh/config alias
+	Port      int    // ssh only; 0 = from ssh config or 22
+	User      string // ssh only; empty = from ssh config
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ServerStore keeps the list of servers (core/store implements it).
+type ServerStore interface {
+	Servers(ctx context.Context) ([]Server, error)
+	AddServer(ctx context.Context, s Server) (Server, error)
+	UpdateServer(ctx context.Context, s Server) (Server, error)
+}
+
+// LocalServerName is the name given to this machine's server when it is
+// found automatically.
+const LocalServerName = "local"
+
+// EnsureLocalServer makes sure the cache lists this machine's fail2ban when
+// its socket answers. socket is the path to use (from the command line or
+// found in fail2ban.conf); probe checks that a fail2ban server answers on
+// it. An existing local entry is kept, and its socket updated when it
+// differs. It returns the local server and whether one exists.
+func EnsureLocalServer(ctx context.Context, st ServerStore, socket string, probe func(context.Context, string) error) (Server, bool, error) {
+	list, err := st.Servers(ctx)
+	if err != nil {
+		return Server{}, false, err
+	}
+	for _, s := range list {
+		if s.Kind != ServerLocal {
+			continue
+		}
+		if s.Socket != socket && probe(ctx, socket) == nil {
+			s.Socket = socket
+			if s, err = st.UpdateServer(ctx, s); err != nil {
+				return Server{}, false, err
+			}
+		}
+		return s, true, nil
+	}
+	if err := probe(ctx, socket); err != nil {
+		return Server{}, false, nil
+	}
+	s, err := st.AddServer(ctx, Server{Name: LocalServerName, Kind: ServerLocal, Socket: socket})
+	if err != nil {
+		return Server{}, false, err
+	}
+	return s, true, nil
+}

@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/bangui/bangui/core"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// MaxServerNameLen is the longest server name accepted, in characters.
+const MaxServerNameLen = 64
+
+const serverColumns = `id, name, kind, socket, config_dir, host, port, user, created_at, updated_at`
+
+// Servers returns every server, ordered by name.
+func (db *DB) Servers(ctx context.Context) ([]core.Server, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+serverColumns+` FROM servers ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list servers: %w", err)
+	}
+	defer rows.Close()
+	var list []core.Server
+	for rows.Next() {
+		s, err := scanServer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list servers: %w", err)
+		}
+		list = append(list, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list servers: %w", err)
+	}
+	return list, nil
+}
+
+// Server returns the server with the given id, or an error matching
+// core.ErrNotFound when there is none.
+func (db *DB) Server(ctx context.Context, id int64) (core.Server, error) {
+	row := db.Read.QueryRowContext(ctx, `SELECT `+serverColumns+` FROM servers WHERE id = ?`, id)
+	s, err := scanServer(row)
+	if err != nil {
+		return core.Server{}, fmt.Errorf("store: server %d: %w", id, notFound(err, id))
+	}
+	return s, nil
+}
+
+// AddServer validates s, stores it under a new id and returns it with its
+// ID, CreatedAt and UpdatedAt set; s.ID and s's times are ignored. A name
+// already in use is refused with a core.EINVALID error.
+func (db *DB) AddServer(ctx context.Context, s core.Server) (core.Server, error) {
+	s, err := cleanServer(s)
+	if err != nil {
+		return core.Server{}, fmt.Errorf("store: add server %q: %w", s.Name, err)
+	}
+	now := db.now()
+	s.CreatedAt, s.UpdatedAt = now, now
+	err = db.Write.QueryRowContext(ctx, `INSERT INTO servers
+		(name, kind, socket, config_dir, host, port, user, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		s.Name, s.Kind, s.Socket, s.ConfigDir, s.Host, s.Port, s.User, now.Unix(), now.Unix()).Scan(&s.ID)
+	if err != nil {
+		return core.Server{}, fmt.Errorf("store: add server %q: %w", s.Name, nameTaken(err, s.Name))
+	}
+	return s, nil
+}
+
+// UpdateServer validates s and replaces the stored server with id s.ID,
+// returning it with UpdatedAt refreshed. It fails with an error matching
+// core.ErrNotFound when the server is gone, and with core.EINVALID when the
+// new name belongs to another server.
+func (db *DB) UpdateServer(ctx context.Context, s core.Server) (core.Server, error) {
+	s, err := cleanServer(s)
+	if err != nil {
+		return core.Server{}, fmt.Errorf("store: update server %d: %w", s.ID, err)
+	}
+	s.UpdatedAt = db.now()
+	var created int64
+	err = db.Write.QueryRowContext(ctx, `UPDATE servers SET
+		name = ?, kind = ?, socket = ?, config_dir = ?, host = ?, port = ?, user = ?, updated_at = ?
+		WHERE id = ? RETURNING created_at`,
+		s.Name, s.Kind, s.Socket, s.ConfigDir, s.Host, s.Port, s.User, s.UpdatedAt.Unix(), s.ID).Scan(&created)
+	if err != nil {
+		return core.Server{}, fmt.Errorf("store: update server %d: %w", s.ID, nameTaken(notFound(err, s.ID), s.Name))
+	}
+	s.CreatedAt = time.Unix(created, 0)
+	return s, nil
+}
+
+// DeleteServer removes the server with the given id. It fails with an error
+// matching core.ErrNotFound when there is none.
+func (db *DB) DeleteServer(ctx context.Context, id int64) error {
+	res, err := db.Write.ExecContext(ctx, `DELETE FROM servers WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("store: delete server %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: delete server %d: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: delete server %d: %w", id, notFound(sql.ErrNoRows, id))
+	}
+	return nil
+}
+
+// cleanServer trims s's text fields and checks the rules the UI shows to
+// the user: a name, a known kind, a port in range and, for SSH, a host.
+func cleanServer(s core.Server) (core.Server, error) {
+	s.Name = strings.TrimSpace(s.Name)
+	s.Kind = strings.TrimSpace(s.Kind)
+	s.Socket = strings.TrimSpace(s.Socket)
+	s.ConfigDir = strings.TrimSpace(s.ConfigDir)
+	s.Host = strings.TrimSpace(s.Host)
+	s.User = strings.TrimSpace(s.User)
+	switch {
+	case s.Name == "":
+		return s, core.Errorf(core.EINVALID, "the server needs a name: enter one, such as web-1")
+	case utf8.RuneCountInString(s.Name) > MaxServerNameLen:
+		return s, core.Errorf(core.EINVALID, "the server name is too long: use at most %d characters", MaxServerNameLen)
+	case strings.IndexFunc(s.Name, unicode.IsControl) >= 0 || !utf8.ValidString(s.Name):
+		return s, core.Errorf(core.EINVALID, "the server name contains control characters: use plain text")
+	case s.Kind != core.ServerLocal && s.Kind != core.ServerSSH:
+		return s, core.Errorf(core.EINVALID, "unknown server kind %q: choose %q or %q", s.Kind, core.ServerLocal, core.ServerSSH)
+	case s.Port < 0 || s.Port > 65535:
+		return s, core.Errorf(core.EINVALID, "port %d is out of range: use 1 to 65535, or 0 for the SSH default", s.Port)
+	case s.Kind == core.ServerSSH && s.Host == "":
+		return s, core.Errorf(core.EINVALID, "an SSH server needs a host: enter a host name, address or ~/.ssh/config alias")
+	}
+	return s, nil
+}
+
+// rowScanner is what *sql.Row and *sql.Rows have in common.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+func scanServer(r rowScanner) (core.Server, error) {
+	var s core.Server
+	var created, updated int64
+	err := r.Scan(&s.ID, &s.Name, &s.Kind, &s.Socket, &s.ConfigDir, &s.Host, &s.Port, &s.User, &created, &updated)
+	s.CreatedAt, s.UpdatedAt = time.Unix(created, 0), time.Unix(updated, 0)
+	return s, err
+}
+
+// notFound translates sql.ErrNoRows into a core.ErrNotFound error for server
+// id, with a user-safe message; other errors pass through.
+func notFound(err error, id int64) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.Wrap(core.ErrNotFound, core.ENOTFOUND,
+			fmt.Sprintf("server #%d no longer exists: it may have been removed; reload the list", id))
+	}
+	return err
+}
+
+// nameTaken translates a UNIQUE violation on servers.name into a
+// core.EINVALID error; other errors pass through.
+func nameTaken(err error, name string) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+		return core.Wrap(err, core.EINVALID,
+			fmt.Sprintf("the name %q is taken by another server: choose a different name", name))
+	}
+	return err
+}

@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+
+	"github.com/bangui/bangui/core"
+)
+
+// ServerLoader returns the servers to show. cmd gives it the cache plus
+// discovery of the local server.
+type ServerLoader func(ctx context.Context) ([]core.Server, error)
+
+// Deps is what the window needs; cmd wires it by hand.
+type Deps struct {
+	LoadServers ServerLoader
+	// Source returns the fail2ban client of a server. It is called on the
+	// UI goroutine and must not block (clients dial lazily).
+	Source func(core.Server) JailSource
+	// RefreshInterval is how often the jails view polls (default 5 s).
+	RefreshInterval time.Duration
+}
+
+// App is the main window's content: the server list beside the jails view.
+type App struct {
+	deps    Deps
+	servers *serversView
+	jails   *jailsView
+	root    fyne.CanvasObject
+}
+
+// New builds the window content and puts it into w. Call Start to load.
+func New(w fyne.Window, deps Deps) *App {
+	if deps.RefreshInterval <= 0 {
+		deps.RefreshInterval = 5 * time.Second
+	}
+	a := &App{deps: deps}
+	a.jails = newJailsView(deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
+	a.servers = newServersView(a.onServerSelected)
+	split := container.NewHSplit(a.servers.root, a.jails.root)
+	split.Offset = 0.24
+	a.root = split
+	w.SetContent(a.root)
+	return a
+}
+
+// Start loads the server list in the background and shows the first one.
+func (a *App) Start() {
+	a.jails.state.loading("Looking for fail2ban servers…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		list, err := a.deps.LoadServers(ctx)
+		fyne.Do(func() { a.applyServers(list, err) })
+	}()
+}
+
+func (a *App) applyServers(list []core.Server, err error) {
+	if err != nil {
+		a.jails.state.failed("Cannot read the server list", err, a.Start)
+		return
+	}
+	if len(list) == 0 {
+		a.jails.showEmpty()
+		return
+	}
+	a.servers.setServers(list)
+}
+
+func (a *App) onServerSelected(s core.Server) {
+	a.jails.setServer(s, a.deps.Source(s))
+}
+
+// Stop ends background refreshes; call it before the window closes.
+func (a *App) Stop() {
+	a.jails.stop()
+}

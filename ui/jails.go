@@ -1,0 +1,324 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/bangui/bangui/core"
+)
+
+// JailSource is what the jails view needs from a fail2ban server; f2b.Client
+// provides it for local and remote servers alike.
+type JailSource interface {
+	Version(ctx context.Context) (core.Version, error)
+	Overview(ctx context.Context) ([]core.JailStatus, error)
+	Bans(ctx context.Context, jail string) ([]core.Ban, error)
+}
+
+// serverState is what one refresh learned about a server, passed to the
+// server list so it can show the server as online or not.
+type serverState struct {
+	Online  bool
+	Version core.Version
+	Jails   int
+	Banned  int
+	Err     error
+	At      time.Time
+}
+
+// jailsView lists a server's jails with their counters and, for the
+// selected jail, its current bans.
+type jailsView struct {
+	now      func() time.Time
+	interval time.Duration
+	onState  func(core.Server, serverState)
+
+	title    *widget.Label
+	subtitle *widget.Label
+	refreshB *widget.Button
+	state    *statePanel
+	jails    *dataTable[core.JailStatus]
+	bans     *dataTable[core.Ban]
+	bansHead *widget.Label
+	body     *fyne.Container // holds state or the tables
+	tables   fyne.CanvasObject
+	root     fyne.CanvasObject
+
+	// Touched on the UI goroutine only.
+	server   core.Server
+	src      JailSource
+	selected string
+	gen      int // bumps on server change; stale results are dropped
+
+	ctx    context.Context    // lives as long as the current server is shown
+	cancel context.CancelFunc // stops the refresh loop of the current server
+}
+
+func newJailsView(interval time.Duration, onState func(core.Server, serverState)) *jailsView {
+	v := &jailsView{now: time.Now, interval: interval, onState: onState}
+	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.title.SizeName = theme.SizeNameSubHeadingText
+	v.subtitle = widget.NewLabel("")
+	v.subtitle.Importance = widget.LowImportance
+	v.subtitle.Truncation = fyne.TextTruncateEllipsis
+	v.refreshB = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), v.onRefresh)
+	v.state = newStatePanel()
+
+	v.jails = newDataTable([]column[core.JailStatus]{
+		{title: "Jail", width: 200, text: func(s core.JailStatus) string { return s.Name }},
+		{title: "State", width: 90, text: jailState},
+		{title: "Failed now", width: 110, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.CurrentlyFailed) }},
+		{title: "Banned now", width: 115, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.CurrentlyBanned) }},
+		{title: "Total failed", width: 115, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.TotalFailed) }},
+		{title: "Total banned", width: 120, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.TotalBanned) }},
+	})
+	v.jails.OnSelected = v.onJailSelected
+
+	v.bans = newDataTable([]column[core.Ban]{
+		{title: "IP address", width: 260, text: func(b core.Ban) string { return b.IP }},
+		{title: "Ban start", width: 180, text: func(b core.Ban) string { return formatClock(b.Start) }},
+		{title: "Ban end", width: 180, text: func(b core.Ban) string {
+			if b.Permanent {
+				return "never"
+			}
+			return formatClock(b.End)
+		}},
+		{title: "Time left", width: 110, align: fyne.TextAlignTrailing, text: func(b core.Ban) string { return formatLeft(b.Remaining(v.now())) }},
+	})
+	v.bansHead = widget.NewLabelWithStyle("Select a jail to see its bans", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+
+	split := container.NewVSplit(v.jails, container.NewBorder(v.bansHead, nil, nil, nil, v.bans))
+	split.Offset = 0.42
+	v.tables = split
+	v.body = container.NewStack(v.state)
+	header := container.NewBorder(nil, nil, nil, v.refreshB, container.NewVBox(v.title, v.subtitle))
+	v.root = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, v.body)
+	v.showEmpty()
+	return v
+}
+
+func jailState(s core.JailStatus) string {
+	if s.Idle {
+		return "idle"
+	}
+	return "running"
+}
+
+func (v *jailsView) showEmpty() {
+	v.title.SetText("No server selected")
+	v.subtitle.SetText("")
+	v.refreshB.Disable()
+	v.state.empty("No fail2ban server yet",
+		"BanGUI found no fail2ban answering on this machine. Start fail2ban (systemctl start fail2ban), "+
+			"or run BanGUI with -socket PATH when fail2ban uses another socket.")
+	v.body.Objects = []fyne.CanvasObject{v.state}
+	v.body.Refresh()
+}
+
+// setServer switches the view to another server and starts refreshing it
+// on the view's interval until the next switch or stop.
+func (v *jailsView) setServer(s core.Server, src JailSource) {
+	v.stop()
+	v.gen++
+	v.server, v.src, v.selected = s, src, ""
+	v.jails.UnselectAll()
+	v.jails.set(nil)
+	v.bans.set(nil)
+	v.bansHead.SetText("Select a jail to see its bans")
+	v.title.SetText(s.Name)
+	v.subtitle.SetText(serverKind(s))
+	v.refreshB.Enable()
+	v.state.loading("Connecting to fail2ban…")
+	v.body.Objects = []fyne.CanvasObject{v.state}
+	v.body.Refresh()
+
+	v.ctx, v.cancel = context.WithCancel(context.Background())
+	go v.loop(v.ctx, v.gen, s, src)
+}
+
+func serverKind(s core.Server) string {
+	if s.Kind == core.ServerLocal {
+		return "this machine · " + s.Socket
+	}
+	return s.Host
+}
+
+// stop ends the refresh loop and any fetch still running.
+func (v *jailsView) stop() {
+	if v.cancel != nil {
+		v.cancel()
+		v.cancel = nil
+	}
+}
+
+// loop refreshes now and then on the interval, and redraws the "time left"
+// column every second. It runs in its own goroutine.
+func (v *jailsView) loop(ctx context.Context, gen int, s core.Server, src JailSource) {
+	selected := ""
+	v.fetch(ctx, gen, s, src, selected)
+	refresh := time.NewTicker(v.interval)
+	defer refresh.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-refresh.C:
+			fyne.DoAndWait(func() { selected = v.selected })
+			v.fetch(ctx, gen, s, src, selected)
+		case <-tick.C:
+			fyne.Do(func() {
+				if v.gen == gen && len(v.bans.rows) > 0 {
+					v.bans.Refresh()
+				}
+			})
+		}
+	}
+}
+
+// snapshot is one refresh's result.
+type snapshot struct {
+	version core.Version
+	jails   []core.JailStatus
+	jail    string
+	bans    []core.Ban
+	bansErr error
+	err     error
+	at      time.Time
+}
+
+// load asks the server for everything the view shows. It blocks; call it
+// off the UI goroutine.
+func load(ctx context.Context, src JailSource, jail string, now time.Time) snapshot {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	snap := snapshot{jail: jail, at: now}
+	if snap.version, snap.err = src.Version(ctx); snap.err != nil {
+		return snap
+	}
+	if snap.jails, snap.err = src.Overview(ctx); snap.err != nil {
+		return snap
+	}
+	if jail != "" {
+		snap.bans, snap.bansErr = src.Bans(ctx, jail)
+	}
+	return snap
+}
+
+func (v *jailsView) fetch(ctx context.Context, gen int, s core.Server, src JailSource, jail string) {
+	snap := load(ctx, src, jail, v.now())
+	if ctx.Err() != nil {
+		return
+	}
+	fyne.Do(func() { v.apply(gen, s, snap) })
+}
+
+// apply shows a snapshot; it runs on the UI goroutine.
+func (v *jailsView) apply(gen int, s core.Server, snap snapshot) {
+	if gen != v.gen {
+		return
+	}
+	st := serverState{Online: snap.err == nil, Version: snap.version, Err: snap.err, At: snap.at}
+	if snap.err != nil {
+		v.subtitle.SetText(serverKind(s) + " · unreachable at " + snap.at.Format("15:04:05"))
+		v.state.failed("Cannot reach fail2ban on "+s.Name, snap.err, v.onRefresh)
+		v.body.Objects = []fyne.CanvasObject{v.state}
+		v.body.Refresh()
+		if v.onState != nil {
+			v.onState(s, st)
+		}
+		return
+	}
+	for _, j := range snap.jails {
+		st.Jails++
+		st.Banned += j.CurrentlyBanned
+	}
+	v.subtitle.SetText(fmt.Sprintf("%s · fail2ban %s · %s, %s banned · updated %s",
+		serverKind(s), snap.version, plural(st.Jails, "jail", "jails"), formatCount(st.Banned), snap.at.Format("15:04:05")))
+	if len(snap.jails) == 0 {
+		v.state.empty("This server has no jails",
+			"fail2ban is running but no jail is enabled. Enable one in jail.local (for example [sshd] enabled = true) and reload fail2ban.")
+		v.body.Objects = []fyne.CanvasObject{v.state}
+	} else {
+		v.body.Objects = []fyne.CanvasObject{v.tables}
+	}
+	v.body.Refresh()
+	v.jails.set(snap.jails)
+	if snap.jail != "" && snap.jail == v.selected {
+		v.applyBans(snap.jail, snap.bans, snap.bansErr)
+	}
+	if v.onState != nil {
+		v.onState(s, st)
+	}
+}
+
+func (v *jailsView) applyBans(jail string, bans []core.Ban, err error) {
+	if err != nil {
+		v.bansHead.SetText("Bans in " + jail + ": " + core.ErrorMessage(err))
+		v.bans.set(nil)
+		return
+	}
+	if len(bans) == 0 {
+		v.bansHead.SetText("No bans in " + jail + " right now")
+	} else {
+		v.bansHead.SetText(fmt.Sprintf("Bans in %s (%s)", jail, formatCount(len(bans))))
+	}
+	v.bans.set(bans)
+}
+
+func (v *jailsView) onJailSelected(id widget.TableCellID) {
+	row, ok := v.jails.row(id.Row)
+	if !ok || row.Name == v.selected {
+		return
+	}
+	v.selected = row.Name
+	v.bansHead.SetText("Loading bans of " + row.Name + "…")
+	v.bans.set(nil)
+	gen, src, jail := v.gen, v.src, row.Name
+	parent := v.ctx
+	go func() {
+		ctx, cancel := context.WithTimeout(parent, 30*time.Second)
+		defer cancel()
+		bans, err := src.Bans(ctx, jail)
+		fyne.Do(func() {
+			if gen == v.gen && v.selected == jail {
+				v.applyBans(jail, bans, err)
+			}
+		})
+	}()
+}
+
+func (v *jailsView) onRefresh() {
+	if v.src == nil {
+		return
+	}
+	v.refreshB.Disable()
+	gen, s, src, jail, ctx := v.gen, v.server, v.src, v.selected, v.ctx
+	go func() {
+		v.fetch(ctx, gen, s, src, jail)
+		fyne.Do(func() { v.refreshB.Enable() })
+	}()
+}
+
+// lines returns the jail rows as text, for tests and the smoke check.
+func (v *jailsView) lines() string {
+	var b strings.Builder
+	for i := range v.jails.rows {
+		for c := range v.jails.cols {
+			if c > 0 {
+				b.WriteString(" | ")
+			}
+			b.WriteString(v.jails.cellText(i, c))
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
