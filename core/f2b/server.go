@@ -174,9 +174,9 @@ func (c *Client) JailsOf(ctx context.Context, ips ...string) (map[string][]strin
 	if err != nil {
 		return nil, userError(args, err)
 	}
-	// With one IP the server returns its jail list itself, not a list of
-	// lists (server.py banned()).
-	if len(list) == 1 {
+	// With one IP, some versions return that IP's jail list itself rather
+	// than a list of lists (1.0.2 nests, upstream master unwraps).
+	if len(list) == 1 && !isNested(seq) {
 		seq = []any{seq}
 	}
 	if len(seq) != len(list) {
@@ -252,4 +252,13 @@ func get[T any](ctx context.Context, c *Client, dec func(any) (T, error), args .
 		return zero, userError(args, err)
 	}
 	return t, nil
+}
+
+// isNested reports whether seq is a one-element list of lists.
+func isNested(seq []any) bool {
+	if len(seq) != 1 {
+		return false
+	}
+	_, err := asSeq(seq[0])
+	return err == nil
 }
