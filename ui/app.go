@@ -50,12 +50,12 @@ func New(w fyne.Window, deps Deps) *App {
 // Start loads the server list in the background and shows the first one.
 func (a *App) Start() {
 	a.jails.state.loading("Looking for fail2ban servers…")
-	go func() {
+	a.jails.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		list, err := a.deps.LoadServers(ctx)
 		fyne.Do(func() { a.applyServers(list, err) })
-	}()
+	})
 }
 
 func (a *App) applyServers(list []core.Server, err error) {

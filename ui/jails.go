@@ -37,8 +37,11 @@ type serverState struct {
 // selected jail, its current bans.
 type jailsView struct {
 	now      func() time.Time
-	interval time.Duration
-	onState  func(core.Server, serverState)
+	interval time.Duration // 0: no automatic refresh
+	// spawn runs blocking work off the UI goroutine. Tests replace it to
+	// run the work in place, since the test driver runs fyne.Do inline.
+	spawn   func(func())
+	onState func(core.Server, serverState)
 
 	title    *widget.Label
 	subtitle *widget.Label
@@ -62,7 +65,7 @@ type jailsView struct {
 }
 
 func newJailsView(interval time.Duration, onState func(core.Server, serverState)) *jailsView {
-	v := &jailsView{now: time.Now, interval: interval, onState: onState}
+	v := &jailsView{now: time.Now, interval: interval, onState: onState, spawn: func(f func()) { go f() }}
 	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.title.SizeName = theme.SizeNameSubHeadingText
 	v.subtitle = widget.NewLabel("")
@@ -125,6 +128,17 @@ func (v *jailsView) showEmpty() {
 // setServer switches the view to another server and starts refreshing it
 // on the view's interval until the next switch or stop.
 func (v *jailsView) setServer(s core.Server, src JailSource) {
+	v.show(s, src)
+	ctx, gen := v.ctx, v.gen
+	v.spawn(func() { v.fetch(ctx, gen, s, src, "") })
+	if v.interval > 0 {
+		go v.loop(ctx, gen, s, src)
+	}
+}
+
+// show switches the view to s without starting the refresh loop (tests
+// drive it with update).
+func (v *jailsView) show(s core.Server, src JailSource) {
 	v.stop()
 	v.gen++
 	v.server, v.src, v.selected = s, src, ""
@@ -138,9 +152,12 @@ func (v *jailsView) setServer(s core.Server, src JailSource) {
 	v.state.loading("Connecting to fail2ban…")
 	v.body.Objects = []fyne.CanvasObject{v.state}
 	v.body.Refresh()
-
 	v.ctx, v.cancel = context.WithCancel(context.Background())
-	go v.loop(v.ctx, v.gen, s, src)
+}
+
+// update loads and shows the current server's state, blocking; for tests.
+func (v *jailsView) update(ctx context.Context) {
+	v.apply(v.gen, v.server, load(ctx, v.src, v.selected, v.now()))
 }
 
 func serverKind(s core.Server) string {
@@ -158,11 +175,10 @@ func (v *jailsView) stop() {
 	}
 }
 
-// loop refreshes now and then on the interval, and redraws the "time left"
-// column every second. It runs in its own goroutine.
+// loop refreshes on the interval and redraws the "time left" column every
+// second. It runs in its own goroutine until ctx ends.
 func (v *jailsView) loop(ctx context.Context, gen int, s core.Server, src JailSource) {
 	selected := ""
-	v.fetch(ctx, gen, s, src, selected)
 	refresh := time.NewTicker(v.interval)
 	defer refresh.Stop()
 	tick := time.NewTicker(time.Second)
@@ -206,6 +222,11 @@ func load(ctx context.Context, src JailSource, jail string, now time.Time) snaps
 	}
 	if snap.jails, snap.err = src.Overview(ctx); snap.err != nil {
 		return snap
+	}
+	if jail == "" && len(snap.jails) > 0 {
+		// Nothing selected yet: show the first jail's bans right away.
+		jail = snap.jails[0].Name
+		snap.jail = jail
 	}
 	if jail != "" {
 		snap.bans, snap.bansErr = src.Bans(ctx, jail)
@@ -252,6 +273,14 @@ func (v *jailsView) apply(gen int, s core.Server, snap snapshot) {
 	}
 	v.body.Refresh()
 	v.jails.set(snap.jails)
+	if v.selected == "" && snap.jail != "" {
+		v.selected = snap.jail
+		for i, j := range snap.jails {
+			if j.Name == snap.jail {
+				v.jails.Select(widget.TableCellID{Row: i, Col: 0})
+			}
+		}
+	}
 	if snap.jail != "" && snap.jail == v.selected {
 		v.applyBans(snap.jail, snap.bans, snap.bansErr)
 	}
@@ -284,7 +313,7 @@ func (v *jailsView) onJailSelected(id widget.TableCellID) {
 	v.bans.set(nil)
 	gen, src, jail := v.gen, v.src, row.Name
 	parent := v.ctx
-	go func() {
+	v.spawn(func() {
 		ctx, cancel := context.WithTimeout(parent, 30*time.Second)
 		defer cancel()
 		bans, err := src.Bans(ctx, jail)
@@ -293,7 +322,7 @@ func (v *jailsView) onJailSelected(id widget.TableCellID) {
 				v.applyBans(jail, bans, err)
 			}
 		})
-	}()
+	})
 }
 
 func (v *jailsView) onRefresh() {
@@ -302,10 +331,10 @@ func (v *jailsView) onRefresh() {
 	}
 	v.refreshB.Disable()
 	gen, s, src, jail, ctx := v.gen, v.server, v.src, v.selected, v.ctx
-	go func() {
+	v.spawn(func() {
 		v.fetch(ctx, gen, s, src, jail)
 		fyne.Do(func() { v.refreshB.Enable() })
-	}()
+	})
 }
 
 // lines returns the jail rows as text, for tests and the smoke check.

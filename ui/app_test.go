@@ -1,0 +1,56 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/bangui/bangui/core"
+)
+
+func TestAppNoServer(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	a := New(w, Deps{
+		LoadServers: func(context.Context) ([]core.Server, error) { return nil, nil },
+		Source:      func(core.Server) JailSource { t.Fatal("no server to connect to"); return nil },
+	})
+	a.applyServers(nil, nil)
+	if a.jails.state.title.Text != "No fail2ban server yet" || a.jails.refreshB.Disabled() == false {
+		t.Fatalf("empty state %q", a.jails.state.title.Text)
+	}
+}
+
+func TestAppServerListError(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	a := New(w, Deps{})
+	a.applyServers(nil, errors.New("disk I/O error"))
+	if a.jails.state.title.Text != "Cannot read the server list" || !a.jails.state.action.Visible() {
+		t.Fatalf("error state %q", a.jails.state.title.Text)
+	}
+}
+
+func TestAppSelectsFirstServerAndShowsState(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	src := goodSource()
+	a := New(w, Deps{
+		LoadServers: func(context.Context) ([]core.Server, error) {
+			return []core.Server{{ID: 7, Name: "local", Kind: core.ServerLocal, Socket: "/run/f2b.sock"}}, nil
+		},
+		Source:          func(core.Server) JailSource { return src },
+		RefreshInterval: time.Hour,
+	})
+	a.jails.interval = 0
+	a.jails.spawn = func(f func()) { f() }
+	t.Cleanup(a.Stop)
+	a.Start()
+	st := a.servers.states[7]
+	if !st.Online || st.Jails != 2 || st.Banned != 2 {
+		t.Fatalf("state %+v", st)
+	}
+}

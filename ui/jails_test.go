@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/bangui/bangui/core"
+)
+
+// fakeSource is a JailSource with func fields.
+type fakeSource struct {
+	version  func() (core.Version, error)
+	overview func() ([]core.JailStatus, error)
+	bans     func(jail string) ([]core.Ban, error)
+}
+
+var _ JailSource = (*fakeSource)(nil)
+
+func (f *fakeSource) Version(context.Context) (core.Version, error) { return f.version() }
+func (f *fakeSource) Overview(context.Context) ([]core.JailStatus, error) {
+	return f.overview()
+}
+func (f *fakeSource) Bans(_ context.Context, jail string) ([]core.Ban, error) { return f.bans(jail) }
+
+var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.Local)
+
+func goodSource() *fakeSource {
+	return &fakeSource{
+		version: func() (core.Version, error) { return core.ParseVersion("1.0.2") },
+		overview: func() ([]core.JailStatus, error) {
+			return []core.JailStatus{
+				{Name: "sshd", CurrentlyFailed: 4, TotalFailed: 12345, CurrentlyBanned: 2, TotalBanned: 9},
+				{Name: "nginx-http-auth", Idle: true},
+			}, nil
+		},
+		bans: func(jail string) ([]core.Ban, error) {
+			if jail != "sshd" {
+				return nil, nil
+			}
+			return []core.Ban{
+				{Jail: "sshd", IP: "192.0.2.10", Start: testNow.Add(-time.Minute), BanTime: 10 * time.Minute, End: testNow.Add(9*time.Minute + 5*time.Second)},
+				{Jail: "sshd", IP: "2001:db8::7", Start: testNow.Add(-time.Hour), Permanent: true},
+			}, nil
+		},
+	}
+}
+
+func newTestJails(t *testing.T, src JailSource) (*jailsView, fyne.Window) {
+	t.Helper()
+	test.NewTempApp(t)
+	var states []serverState
+	v := newJailsView(0, func(_ core.Server, st serverState) { states = append(states, st) })
+	v.spawn = func(f func()) { f() }
+	v.now = func() time.Time { return testNow }
+	w := test.NewTempWindow(t, v.root)
+	w.Resize(fyne.NewSize(1000, 700))
+	v.show(core.Server{ID: 1, Name: "local", Kind: core.ServerLocal, Socket: "/run/f2b.sock"}, src)
+	t.Cleanup(v.stop)
+	return v, w
+}
+
+func TestJailsViewShowsJailsAndFirstJailsBans(t *testing.T) {
+	v, _ := newTestJails(t, goodSource())
+	v.update(context.Background())
+
+	want := "sshd | running | 4 | 2 | 12 345 | 9\nnginx-http-auth | idle | 0 | 0 | 0 | 0\n"
+	if got := v.lines(); got != want {
+		t.Fatalf("jail rows:\n%s\nwant:\n%s", got, want)
+	}
+	if v.selected != "sshd" || v.bansHead.Text != "Bans in sshd (2)" {
+		t.Fatalf("selected %q, head %q", v.selected, v.bansHead.Text)
+	}
+	if got := v.bans.cellText(0, 0) + " " + v.bans.cellText(0, 3); got != "192.0.2.10 9m 05s" {
+		t.Fatalf("ban row 0: %q", got)
+	}
+	if got := v.bans.cellText(1, 2) + " " + v.bans.cellText(1, 3); got != "never permanent" {
+		t.Fatalf("ban row 1: %q", got)
+	}
+	if !strings.Contains(v.subtitle.Text, "fail2ban 1.0.2 · 2 jails, 2 banned") {
+		t.Fatalf("subtitle %q", v.subtitle.Text)
+	}
+	if v.body.Objects[0] != v.tables {
+		t.Fatal("tables not shown")
+	}
+}
+
+func TestJailsViewSelectOtherJail(t *testing.T) {
+	src := goodSource()
+	asked := make(chan string, 1)
+	inner := src.bans
+	src.bans = func(j string) ([]core.Ban, error) {
+		if j != "sshd" {
+			asked <- j
+		}
+		return inner(j)
+	}
+	v, _ := newTestJails(t, src)
+	v.update(context.Background())
+	v.jails.Select(widget.TableCellID{Row: 1, Col: 0})
+	if j := <-asked; j != "nginx-http-auth" {
+		t.Fatalf("asked for %q", j)
+	}
+	if v.bansHead.Text != "No bans in nginx-http-auth right now" {
+		t.Fatalf("head %q", v.bansHead.Text)
+	}
+}
+
+func TestJailsViewUnreachable(t *testing.T) {
+	src := goodSource()
+	src.version = func() (core.Version, error) {
+		return core.Version{}, core.Errorf(core.EPERMISSION, "permission denied on /run/f2b.sock: the fail2ban socket is root-only")
+	}
+	v, w := newTestJails(t, src)
+	v.update(context.Background())
+	if v.body.Objects[0] != v.state {
+		t.Fatal("error state not shown")
+	}
+	if v.state.title.Text != "Cannot reach fail2ban on local" || !strings.Contains(v.state.message.Text, "root-only") {
+		t.Fatalf("state %q / %q", v.state.title.Text, v.state.message.Text)
+	}
+	if !v.state.action.Visible() || v.state.action.Text != "Retry" {
+		t.Fatal("no retry")
+	}
+	if !strings.Contains(v.subtitle.Text, "unreachable") {
+		t.Fatalf("subtitle %q", v.subtitle.Text)
+	}
+	// Retry reaches the server again once it is back.
+	src.version = func() (core.Version, error) { return core.ParseVersion("1.0.2") }
+	test.Tap(v.state.action)
+	if len(v.jails.rows) != 2 || v.body.Objects[0] != v.tables {
+		t.Fatal("retry did not load the jails")
+	}
+	_ = w
+}
+
+func TestJailsViewNoJails(t *testing.T) {
+	src := goodSource()
+	src.overview = func() ([]core.JailStatus, error) { return nil, nil }
+	v, _ := newTestJails(t, src)
+	v.update(context.Background())
+	if v.body.Objects[0] != v.state || v.state.title.Text != "This server has no jails" {
+		t.Fatalf("state %q", v.state.title.Text)
+	}
+}
+
+func TestJailsViewBansError(t *testing.T) {
+	src := goodSource()
+	src.bans = func(string) ([]core.Ban, error) {
+		return nil, core.Errorf(core.EUNSUPPORTED, "banip --with-time needs fail2ban 0.11.1 or newer, server has 0.10.2")
+	}
+	v, _ := newTestJails(t, src)
+	v.update(context.Background())
+	if !strings.Contains(v.bansHead.Text, "needs fail2ban 0.11.1 or newer") || len(v.bans.rows) != 0 {
+		t.Fatalf("head %q", v.bansHead.Text)
+	}
+}
+
+func TestFormatters(t *testing.T) {
+	cases := map[time.Duration]string{-1: "permanent", 0: "expired", 42 * time.Second: "42s", 4*time.Minute + 5*time.Second: "4m 05s",
+		2*time.Hour + 10*time.Minute: "2h 10m", 76 * time.Hour: "3d 4h"}
+	for d, want := range cases {
+		if got := formatLeft(d); got != want {
+			t.Errorf("%v: %q", d, got)
+		}
+	}
+	counts := map[int]string{0: "0", 9999: "9999", 12345: "12 345", 1234567: "1 234 567", -12345: "-12 345"}
+	for n, want := range counts {
+		if got := formatCount(n); got != want {
+			t.Errorf("%d: %q", n, got)
+		}
+	}
+}
