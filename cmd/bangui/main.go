@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"github.com/bangui/bangui/assets"
 	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/migrations"
@@ -61,6 +62,7 @@ func run(cfg config) error {
 	defer clients.Close()
 
 	a := app.NewWithID(appID)
+	a.SetIcon(assets.Icon)
 	w := a.NewWindow("BanGUI")
 	w.Resize(fyne.NewSize(float32(cfg.windowW), float32(cfg.windowH)))
 	shell := ui.New(w, ui.Deps{
