@@ -30,6 +30,8 @@ type App struct {
 	servers *serversView
 	jails   *jailsView
 	root    fyne.CanvasObject
+	ctx     context.Context // ends with Stop
+	cancel  context.CancelFunc
 }
 
 // New builds the window content and puts it into w. Call Start to load.
@@ -38,6 +40,7 @@ func New(w fyne.Window, deps Deps) *App {
 		deps.RefreshInterval = 5 * time.Second
 	}
 	a := &App{deps: deps}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.jails = newJailsView(deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
 	a.servers = newServersView(a.onServerSelected)
 	split := container.NewHSplit(a.servers.root, a.jails.root)
@@ -51,10 +54,10 @@ func New(w fyne.Window, deps Deps) *App {
 func (a *App) Start() {
 	a.jails.state.loading("Looking for fail2ban servers…")
 	a.jails.spawn(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(a.ctx, 15*time.Second)
 		defer cancel()
 		list, err := a.deps.LoadServers(ctx)
-		fyne.Do(func() { a.applyServers(list, err) })
+		do(ctx, func() { a.applyServers(list, err) })
 	})
 }
 
@@ -74,7 +77,10 @@ func (a *App) onServerSelected(s core.Server) {
 	a.jails.setServer(s, a.deps.Source(s))
 }
 
-// Stop ends background refreshes; call it before the window closes.
+// Stop ends background work and waits for it; call it when the window
+// closes and again after the app's event loop ended (a SIGTERM quits Fyne
+// without closing the window). It may be called more than once.
 func (a *App) Stop() {
+	a.cancel()
 	a.jails.stop()
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -58,18 +60,25 @@ type jailsView struct {
 	server   core.Server
 	src      JailSource
 	selected string
-	gen      int // bumps on server change; stale results are dropped
+	gen      int                // bumps on server change; stale results are dropped
+	ctx      context.Context    // lives as long as the current server is shown
+	cancel   context.CancelFunc // ends ctx: the refresh loop and running fetches
 
-	ctx    context.Context    // lives as long as the current server is shown
-	cancel context.CancelFunc // stops the refresh loop of the current server
+	// selectedNow mirrors selected for the refresh goroutine.
+	selectedNow atomic.Value // string
+	work        sync.WaitGroup
 }
 
 func newJailsView(interval time.Duration, onState func(core.Server, serverState)) *jailsView {
-	v := &jailsView{now: time.Now, interval: interval, onState: onState, spawn: func(f func()) { go f() }}
+	v := &jailsView{now: time.Now, interval: interval, onState: onState}
+	v.spawn = func(f func()) {
+		v.work.Add(1)
+		go func() { defer v.work.Done(); f() }()
+	}
+	v.selectedNow.Store("")
 	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.title.SizeName = theme.SizeNameSubHeadingText
 	v.subtitle = widget.NewLabel("")
-	v.subtitle.Importance = widget.LowImportance
 	v.subtitle.Truncation = fyne.TextTruncateEllipsis
 	v.refreshB = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), v.onRefresh)
 	v.state = newStatePanel()
@@ -82,7 +91,7 @@ func newJailsView(interval time.Duration, onState func(core.Server, serverState)
 		{title: "Total failed", width: 115, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.TotalFailed) }},
 		{title: "Total banned", width: 120, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.TotalBanned) }},
 	})
-	v.jails.OnSelected = v.onJailSelected
+	v.jails.onSelected = v.onJailSelected
 
 	v.bans = newDataTable([]column[core.Ban]{
 		{title: "IP address", width: 260, text: func(b core.Ban) string { return b.IP }},
@@ -101,7 +110,7 @@ func newJailsView(interval time.Duration, onState func(core.Server, serverState)
 	split.Offset = 0.42
 	v.tables = split
 	v.body = container.NewStack(v.state)
-	header := container.NewBorder(nil, nil, nil, v.refreshB, container.NewVBox(v.title, v.subtitle))
+	header := container.NewBorder(nil, nil, nil, container.NewCenter(v.refreshB), container.NewVBox(v.title, v.subtitle))
 	v.root = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, v.body)
 	v.showEmpty()
 	return v
@@ -132,7 +141,8 @@ func (v *jailsView) setServer(s core.Server, src JailSource) {
 	ctx, gen := v.ctx, v.gen
 	v.spawn(func() { v.fetch(ctx, gen, s, src, "") })
 	if v.interval > 0 {
-		go v.loop(ctx, gen, s, src)
+		v.work.Add(1)
+		go func() { defer v.work.Done(); v.loop(ctx, gen, s, src) }()
 	}
 }
 
@@ -141,8 +151,9 @@ func (v *jailsView) setServer(s core.Server, src JailSource) {
 func (v *jailsView) show(s core.Server, src JailSource) {
 	v.stop()
 	v.gen++
-	v.server, v.src, v.selected = s, src, ""
-	v.jails.UnselectAll()
+	v.server, v.src = s, src
+	v.setSelected("")
+	v.jails.unselect()
 	v.jails.set(nil)
 	v.bans.set(nil)
 	v.bansHead.SetText("Select a jail to see its bans")
@@ -155,6 +166,11 @@ func (v *jailsView) show(s core.Server, src JailSource) {
 	v.ctx, v.cancel = context.WithCancel(context.Background())
 }
 
+func (v *jailsView) setSelected(jail string) {
+	v.selected = jail
+	v.selectedNow.Store(jail)
+}
+
 // update loads and shows the current server's state, blocking; for tests.
 func (v *jailsView) update(ctx context.Context) {
 	v.apply(v.gen, v.server, load(ctx, v.src, v.selected, v.now()))
@@ -162,23 +178,39 @@ func (v *jailsView) update(ctx context.Context) {
 
 func serverKind(s core.Server) string {
 	if s.Kind == core.ServerLocal {
-		return "this machine · " + s.Socket
+		return "this machine"
 	}
 	return s.Host
 }
 
-// stop ends the refresh loop and any fetch still running.
+// stop ends the refresh loop and any fetch still running, and waits for
+// them, so nothing touches widgets after the window is gone. It runs on the
+// UI goroutine; the background work never waits for it (fyne.Do is
+// asynchronous), so waiting cannot deadlock.
 func (v *jailsView) stop() {
 	if v.cancel != nil {
 		v.cancel()
 		v.cancel = nil
 	}
+	v.work.Wait()
+}
+
+// do applies f on the UI goroutine unless ctx ended first (server switched
+// or view stopped).
+func do(ctx context.Context, f func()) {
+	if ctx.Err() != nil {
+		return
+	}
+	fyne.Do(func() {
+		if ctx.Err() == nil {
+			f()
+		}
+	})
 }
 
 // loop refreshes on the interval and redraws the "time left" column every
 // second. It runs in its own goroutine until ctx ends.
 func (v *jailsView) loop(ctx context.Context, gen int, s core.Server, src JailSource) {
-	selected := ""
 	refresh := time.NewTicker(v.interval)
 	defer refresh.Stop()
 	tick := time.NewTicker(time.Second)
@@ -188,12 +220,11 @@ func (v *jailsView) loop(ctx context.Context, gen int, s core.Server, src JailSo
 		case <-ctx.Done():
 			return
 		case <-refresh.C:
-			fyne.DoAndWait(func() { selected = v.selected })
-			v.fetch(ctx, gen, s, src, selected)
+			v.fetch(ctx, gen, s, src, v.selectedNow.Load().(string))
 		case <-tick.C:
-			fyne.Do(func() {
-				if v.gen == gen && len(v.bans.rows) > 0 {
-					v.bans.Refresh()
+			do(ctx, func() {
+				if len(v.bans.rows) > 0 {
+					v.bans.table.Refresh()
 				}
 			})
 		}
@@ -236,10 +267,7 @@ func load(ctx context.Context, src JailSource, jail string, now time.Time) snaps
 
 func (v *jailsView) fetch(ctx context.Context, gen int, s core.Server, src JailSource, jail string) {
 	snap := load(ctx, src, jail, v.now())
-	if ctx.Err() != nil {
-		return
-	}
-	fyne.Do(func() { v.apply(gen, s, snap) })
+	do(ctx, func() { v.apply(gen, s, snap) })
 }
 
 // apply shows a snapshot; it runs on the UI goroutine.
@@ -272,15 +300,16 @@ func (v *jailsView) apply(gen int, s core.Server, snap snapshot) {
 		v.body.Objects = []fyne.CanvasObject{v.tables}
 	}
 	v.body.Refresh()
-	v.jails.set(snap.jails)
-	if v.selected == "" && snap.jail != "" {
-		v.selected = snap.jail
-		for i, j := range snap.jails {
-			if j.Name == snap.jail {
-				v.jails.Select(widget.TableCellID{Row: i, Col: 0})
-			}
+	if v.selected == "" {
+		v.setSelected(snap.jail)
+	}
+	v.jails.sel = -1
+	for i, j := range snap.jails {
+		if j.Name == v.selected {
+			v.jails.sel = i
 		}
 	}
+	v.jails.set(snap.jails)
 	if snap.jail != "" && snap.jail == v.selected {
 		v.applyBans(snap.jail, snap.bans, snap.bansErr)
 	}
@@ -303,21 +332,20 @@ func (v *jailsView) applyBans(jail string, bans []core.Ban, err error) {
 	v.bans.set(bans)
 }
 
-func (v *jailsView) onJailSelected(id widget.TableCellID) {
-	row, ok := v.jails.row(id.Row)
+func (v *jailsView) onJailSelected(i int) {
+	row, ok := v.jails.row(i)
 	if !ok || row.Name == v.selected {
 		return
 	}
-	v.selected = row.Name
+	v.setSelected(row.Name)
 	v.bansHead.SetText("Loading bans of " + row.Name + "…")
 	v.bans.set(nil)
-	gen, src, jail := v.gen, v.src, row.Name
-	parent := v.ctx
+	ctx, gen, src, jail := v.ctx, v.gen, v.src, row.Name
 	v.spawn(func() {
-		ctx, cancel := context.WithTimeout(parent, 30*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		bans, err := src.Bans(ctx, jail)
-		fyne.Do(func() {
+		do(ctx, func() {
 			if gen == v.gen && v.selected == jail {
 				v.applyBans(jail, bans, err)
 			}
@@ -333,11 +361,11 @@ func (v *jailsView) onRefresh() {
 	gen, s, src, jail, ctx := v.gen, v.server, v.src, v.selected, v.ctx
 	v.spawn(func() {
 		v.fetch(ctx, gen, s, src, jail)
-		fyne.Do(func() { v.refreshB.Enable() })
+		do(ctx, func() { v.refreshB.Enable() })
 	})
 }
 
-// lines returns the jail rows as text, for tests and the smoke check.
+// lines returns the jail rows as text, for tests.
 func (v *jailsView) lines() string {
 	var b strings.Builder
 	for i := range v.jails.rows {

@@ -102,7 +102,10 @@ func TestJailsViewSelectOtherJail(t *testing.T) {
 	}
 	v, _ := newTestJails(t, src)
 	v.update(context.Background())
-	v.jails.Select(widget.TableCellID{Row: 1, Col: 0})
+	v.jails.table.Select(widget.TableCellID{Row: 1, Col: 2})
+	if v.jails.sel != 1 {
+		t.Fatalf("row highlight on %d", v.jails.sel)
+	}
 	if j := <-asked; j != "nginx-http-auth" {
 		t.Fatalf("asked for %q", j)
 	}

@@ -78,7 +78,6 @@ func newServerRow() *serverRow {
 		name:   widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		detail: widget.NewLabel(""),
 	}
-	r.detail.Importance = widget.LowImportance
 	r.detail.SizeName = theme.SizeNameCaptionText
 	r.detail.Truncation = fyne.TextTruncateEllipsis
 	r.name.Truncation = fyne.TextTruncateEllipsis
@@ -87,7 +86,10 @@ func newServerRow() *serverRow {
 }
 
 func (r *serverRow) CreateRenderer() fyne.WidgetRenderer {
-	dot := container.NewCenter(container.NewGridWrap(fyne.NewSize(10, 10), r.dot))
+	// The dot sits level with the name, inset from the edge.
+	nameH := r.name.MinSize().Height
+	dot := container.NewVBox(container.NewGridWrap(fyne.NewSize(18, nameH),
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(10, 10), r.dot))))
 	text := container.New(&tightVBox{}, r.name, r.detail)
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, dot, nil, text))
 }

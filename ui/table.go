@@ -1,11 +1,17 @@
 package ui
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
-// column describes one column of a dataTable.
+// column describes one column of a dataTable. width is the column's
+// minimum; spare width is shared out in proportion.
 type column[T any] struct {
 	title string
 	width float32
@@ -13,56 +19,137 @@ type column[T any] struct {
 	text  func(T) string
 }
 
-// dataTable is a widget.Table over a plain slice with a header row. Rows
-// are replaced with set, which refreshes in place: no flicker, no rebuild.
+// dataTable is a table over a plain slice with a header row, whole-row
+// selection and zebra stripes, whose columns stretch to fill the width.
+// Rows are replaced with set, which redraws in place: no flicker, no
+// rebuild.
 type dataTable[T any] struct {
-	*widget.Table
-	cols []column[T]
-	rows []T
+	widget.BaseWidget
+	table *widget.Table
+	cols  []column[T]
+	rows  []T
+	sel   int // selected row, -1 for none
+
+	// onSelected is called with the row a user (or select) picks.
+	onSelected func(row int)
+}
+
+// tableCell is a cell template: a background for stripes and selection,
+// and the text.
+type tableCell struct {
+	widget.BaseWidget
+	bg    *canvas.Rectangle
+	label *widget.Label
+}
+
+func newTableCell() *tableCell {
+	c := &tableCell{bg: canvas.NewRectangle(color.Transparent), label: widget.NewLabel("")}
+	c.label.Truncation = fyne.TextTruncateEllipsis
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *tableCell) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, c.label))
 }
 
 func newDataTable[T any](cols []column[T]) *dataTable[T] {
-	d := &dataTable[T]{cols: cols}
-	d.Table = widget.NewTableWithHeaders(
+	d := &dataTable[T]{cols: cols, sel: -1}
+	d.table = widget.NewTableWithHeaders(
 		func() (int, int) { return len(d.rows), len(d.cols) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			l := o.(*widget.Label)
-			if id.Row < 0 || id.Row >= len(d.rows) || id.Col >= len(d.cols) {
-				l.SetText("")
-				return
-			}
-			c := d.cols[id.Col]
-			l.Alignment = c.align
-			l.SetText(c.text(d.rows[id.Row]))
-		})
-	d.ShowHeaderColumn = false
-	d.CreateHeader = func() fyne.CanvasObject {
-		l := widget.NewLabel("")
-		l.TextStyle = fyne.TextStyle{Bold: true}
-		return l
+		func() fyne.CanvasObject { return newTableCell() },
+		d.updateCell)
+	d.table.ShowHeaderColumn = false
+	d.table.HideSeparators = true
+	d.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
-	d.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+	d.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		l := o.(*widget.Label)
 		if id.Col >= 0 && id.Col < len(d.cols) {
 			l.Alignment = d.cols[id.Col].align
 			l.SetText(d.cols[id.Col].title)
 		}
 	}
-	for i, c := range cols {
-		d.SetColumnWidth(i, c.width)
+	// The table's own highlight marks one cell; the row highlight is ours.
+	d.table.OnSelected = func(id widget.TableCellID) {
+		d.table.UnselectAll()
+		d.selectRow(id.Row)
 	}
+	for i, c := range cols {
+		d.table.SetColumnWidth(i, c.width)
+	}
+	d.ExtendBaseWidget(d)
 	return d
+}
+
+func (d *dataTable[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	c := o.(*tableCell)
+	if id.Row < 0 || id.Row >= len(d.rows) || id.Col >= len(d.cols) {
+		c.label.SetText("")
+		return
+	}
+	col := d.cols[id.Col]
+	c.label.Alignment = col.align
+	c.label.SetText(col.text(d.rows[id.Row]))
+	switch {
+	case id.Row == d.sel:
+		c.bg.FillColor = theme.Color(theme.ColorNameSelection)
+	case id.Row%2 == 1:
+		c.bg.FillColor = theme.Color(theme.ColorNameInputBackground)
+	default:
+		c.bg.FillColor = color.Transparent
+	}
+	c.bg.Refresh()
+}
+
+func (d *dataTable[T]) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(d.table)
+}
+
+// Resize stretches the columns over the new width.
+func (d *dataTable[T]) Resize(s fyne.Size) {
+	var base float32
+	for _, c := range d.cols {
+		base += c.width
+	}
+	// Leave room for the scroll bar so stretching never adds a horizontal one.
+	avail := s.Width - theme.ScrollBarSize()
+	scale := float32(1)
+	if base > 0 && avail > base {
+		scale = avail / base
+	}
+	for i, c := range d.cols {
+		d.table.SetColumnWidth(i, c.width*scale)
+	}
+	d.BaseWidget.Resize(s)
 }
 
 // set replaces the rows and redraws the visible cells.
 func (d *dataTable[T]) set(rows []T) {
 	d.rows = rows
-	d.Refresh()
+	if d.sel >= len(rows) {
+		d.sel = -1
+	}
+	d.table.Refresh()
+}
+
+// selectRow highlights row i and tells onSelected.
+func (d *dataTable[T]) selectRow(i int) {
+	if i < 0 || i >= len(d.rows) {
+		return
+	}
+	d.sel = i
+	d.table.Refresh()
+	if d.onSelected != nil {
+		d.onSelected(i)
+	}
+}
+
+// unselect clears the highlight.
+func (d *dataTable[T]) unselect() {
+	d.sel = -1
+	d.table.Refresh()
 }
 
 // row returns the row at i, if any.

@@ -73,6 +73,7 @@ func run(cfg config) error {
 	w.SetOnClosed(shell.Stop)
 	shell.Start()
 	w.ShowAndRun()
+	shell.Stop() // a SIGTERM ends the event loop without closing the window
 	return nil
 }
 

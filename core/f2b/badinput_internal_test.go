@@ -64,8 +64,8 @@ func TestBadInputSendsNothing(t *testing.T) {
 			}
 		})
 	}
-	if r.dials != 0 {
-		t.Fatalf("bad input reached the server: %d dials", r.dials)
+	if r.dialCount() != 0 {
+		t.Fatalf("bad input reached the server: %d dials", r.dialCount())
 	}
 }
 
@@ -165,7 +165,7 @@ func TestReplyCutMidPickle(t *testing.T) {
 	c, r := replayClient(t)
 	full := recording(t, "status-app1")
 	cut := true
-	r.onRequest = func(args []string, conn net.Conn) bool {
+	r.handle(func(args []string, conn net.Conn) bool {
 		if cut && args[0] == "status" && len(args) == 2 {
 			cut = false
 			_, _ = conn.Write(full[:len(full)/2])
@@ -173,7 +173,7 @@ func TestReplyCutMidPickle(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	ctx := context.Background()
 	_, err := c.JailStatus(ctx, "app1")
 	if core.ErrorCode(err) != core.EUNAVAILABLE || !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -183,8 +183,8 @@ func TestReplyCutMidPickle(t *testing.T) {
 	if err != nil || st.CurrentlyBanned != 3 {
 		t.Fatalf("after recovery: %+v %v", st, err)
 	}
-	if r.dials != 2 {
-		t.Fatalf("dials %d, want 2", r.dials)
+	if r.dialCount() != 2 {
+		t.Fatalf("dials %d, want 2", r.dialCount())
 	}
 }
 
@@ -196,7 +196,7 @@ func TestReplyOf100MB(t *testing.T) {
 	c := New(r, Config{MaxReply: maxReply})
 	defer c.Close()
 	const size = 100 << 20
-	r.onRequest = func(args []string, conn net.Conn) bool {
+	r.handle(func(args []string, conn net.Conn) bool {
 		if args[0] != "status" {
 			return false
 		}
@@ -213,7 +213,7 @@ func TestReplyOf100MB(t *testing.T) {
 			}
 		}
 		return true
-	}
+	})
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -227,7 +227,7 @@ func TestReplyOf100MB(t *testing.T) {
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16*maxReply {
 		t.Fatalf("allocated %d MB for a refused reply", grew>>20)
 	}
-	r.onRequest = nil
+	r.handle(nil)
 	if _, err := c.Jails(context.Background()); err != nil {
 		t.Fatalf("after a refused reply: %v", err)
 	}
@@ -236,7 +236,7 @@ func TestReplyOf100MB(t *testing.T) {
 // A cancelled context interrupts a call that waits on a silent server.
 func TestCancelInterruptsCall(t *testing.T) {
 	c, r := replayClient(t)
-	r.onRequest = func(args []string, conn net.Conn) bool { return args[0] == "ping" } // never answers ping
+	r.handle(func(args []string, conn net.Conn) bool { return args[0] == "ping" }) // never answers ping
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Ping(ctx) }()
@@ -246,7 +246,7 @@ func TestCancelInterruptsCall(t *testing.T) {
 	if core.ErrorCode(err) != core.ECANCELED {
 		t.Fatalf("cancel: %s %v", core.ErrorCode(err), err)
 	}
-	r.onRequest = nil
+	r.handle(nil)
 	if err := c.Ping(context.Background()); err != nil {
 		t.Fatalf("after cancel: %v", err)
 	}
@@ -255,7 +255,7 @@ func TestCancelInterruptsCall(t *testing.T) {
 // A deadline on a silent server is a timeout error that says what to do.
 func TestDeadline(t *testing.T) {
 	c, r := replayClient(t)
-	r.onRequest = func(args []string, conn net.Conn) bool { return true }
+	r.handle(func(args []string, conn net.Conn) bool { return true })
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	err := c.Ping(ctx)

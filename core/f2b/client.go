@@ -21,9 +21,11 @@ const (
 	DefaultMaxReply  = 16 << 20 // 16 MiB: 65k bans with times are about 4 MB
 	DefaultBatchSize = 250
 	// DefaultPerIP is the extra time a batched ban or unban gets per
-	// address. The server runs ban actions inline, about 3.5 ms per IP with
-	// a cheap action; real firewall actions are slower, hence the margin.
-	DefaultPerIP = 40 * time.Millisecond
+	// address. The server runs the ban action for each address before it
+	// answers: about 3.5 ms with a cheap Python action, 10-40 ms when the
+	// action forks a shell (iptables, or our tests' file action on a busy
+	// machine). A slow answer is not a dead server, hence the margin.
+	DefaultPerIP = 100 * time.Millisecond
 )
 
 // Config tunes a Client. The zero value is usable.
@@ -193,8 +195,11 @@ func (c *Client) roundTripLocked(ctx context.Context, extra time.Duration, req [
 	if err := c.conn.SetDeadline(deadline); err != nil {
 		return nil, false, err
 	}
-	// Cancelling ctx interrupts a blocked read or write at once.
-	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetDeadline(time.Unix(1, 0)) })
+	// Cancelling ctx interrupts a blocked read or write at once. The
+	// callback may still run after this call returned, so it holds its own
+	// copy of the connection (a closed one ignores it).
+	conn := c.conn
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
 	if _, err := c.conn.Write(req); err != nil {

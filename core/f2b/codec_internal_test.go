@@ -62,7 +62,7 @@ func (r *replayServer) serve(conn net.Conn) {
 		for i, a := range list {
 			args[i], _ = a.(string)
 		}
-		if r.onRequest != nil && r.onRequest(args, conn) {
+		if h := r.handler(); h != nil && h(args, conn) {
 			continue
 		}
 		reply, ok := r.replies[strings.Join(args, " ")]
@@ -73,6 +73,25 @@ func (r *replayServer) serve(conn net.Conn) {
 			return
 		}
 	}
+}
+
+// handle sets (or, with nil, clears) the custom request handler.
+func (r *replayServer) handle(f func(args []string, conn net.Conn) bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onRequest = f
+}
+
+func (r *replayServer) handler() func(args []string, conn net.Conn) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.onRequest
+}
+
+func (r *replayServer) dialCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dials
 }
 
 func replayClient(t *testing.T) (*Client, *replayServer) {
@@ -237,7 +256,7 @@ func TestParseBanLine(t *testing.T) {
 func TestVersionGating(t *testing.T) {
 	c, r := replayClient(t)
 	// Serve version "0.11.1" (Ubuntu 20.04's), the rest from recordings.
-	r.onRequest = func(args []string, conn net.Conn) bool {
+	r.handle(func(args []string, conn net.Conn) bool {
 		if len(args) == 1 && args[0] == "version" {
 			var buf bytes.Buffer
 			_ = pickle.NewEncoderWithConfig(&buf, &pickle.EncoderConfig{Protocol: 4}).Encode(pickle.Tuple{int64(0), "0.11.1"})
@@ -246,7 +265,7 @@ func TestVersionGating(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	ctx := context.Background()
 	_, err := c.Banned(ctx)
 	var ve *VersionError
