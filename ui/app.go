@@ -52,12 +52,13 @@ func New(w fyne.Window, deps Deps) *App {
 
 // Start loads the server list in the background and shows the first one.
 func (a *App) Start() {
+	a.jails.title.SetText("BanGUI")
 	a.jails.state.loading("Looking for fail2ban servers…")
 	a.jails.spawn(func() {
 		ctx, cancel := context.WithTimeout(a.ctx, 15*time.Second)
 		defer cancel()
 		list, err := a.deps.LoadServers(ctx)
-		do(ctx, func() { a.applyServers(list, err) })
+		do(a.ctx, func() { a.applyServers(list, err) })
 	})
 }
 

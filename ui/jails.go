@@ -342,9 +342,9 @@ func (v *jailsView) onJailSelected(i int) {
 	v.bans.set(nil)
 	ctx, gen, src, jail := v.ctx, v.gen, v.src, row.Name
 	v.spawn(func() {
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		bans, err := src.Bans(ctx, jail)
+		bans, err := src.Bans(callCtx, jail)
 		do(ctx, func() {
 			if gen == v.gen && v.selected == jail {
 				v.applyBans(jail, bans, err)

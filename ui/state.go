@@ -42,7 +42,7 @@ func (p *statePanel) CreateRenderer() fyne.WidgetRenderer {
 		container.NewCenter(iconBox),
 		p.title,
 		p.message,
-		container.NewCenter(p.spinner),
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(220, p.spinner.MinSize().Height), p.spinner)),
 		container.NewCenter(p.action),
 	)
 	// Keep the message to a readable width in the middle of the view.

@@ -50,7 +50,30 @@ func newTableCell() *tableCell {
 }
 
 func (c *tableCell) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewStack(c.bg, c.label))
+	return widget.NewSimpleRenderer(container.New(bleedLayout{}, c.bg, c.label))
+}
+
+// bleedLayout stretches the first object (the background) over half the
+// table's cell spacing on every side, so the backgrounds of neighbouring
+// cells meet and a row reads as one band; the rest fill the cell.
+type bleedLayout struct{}
+
+func (bleedLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs[1:] {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+func (bleedLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	half := theme.Padding()/2 + 0.5 // the extra half pixel hides rounding seams
+	objs[0].Move(fyne.NewPos(-half, -half))
+	objs[0].Resize(size.AddWidthHeight(2*half, 2*half))
+	for _, o := range objs[1:] {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }
 
 func newDataTable[T any](cols []column[T]) *dataTable[T] {
@@ -113,8 +136,9 @@ func (d *dataTable[T]) Resize(s fyne.Size) {
 	for _, c := range d.cols {
 		base += c.width
 	}
-	// Leave room for the scroll bar so stretching never adds a horizontal one.
-	avail := s.Width - theme.ScrollBarSize()
+	// The table puts one padding between cells; leave room for it and for
+	// the scroll bar, so stretching never adds a horizontal scroll bar.
+	avail := s.Width - theme.ScrollBarSize() - theme.Padding()*float32(len(d.cols)+1)
 	scale := float32(1)
 	if base > 0 && avail > base {
 		scale = avail / base

@@ -1,0 +1,605 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bangui/bangui/core/f2b/f2btest"
+	"github.com/bangui/bangui/internal/testenv"
+)
+
+// Window and screen sizes of the smoke test.
+const (
+	screenGeometry = "1280x800x24"
+	appWidth       = 1180
+	appHeight      = 720
+)
+
+// TestWindowSmoke runs the real bangui binary in a real window (Xvfb with
+// Mesa's software GL) against a real private fail2ban-server that has real
+// bans, takes a screenshot of the window, and checks that
+//   - the window appears and the app is still running once it has loaded,
+//   - the screenshot is not blank (size, number of colours, no colour
+//     covering nearly everything),
+//   - the app logged no Fyne thread error, no panic and (in a -race run)
+//     no data race.
+//
+// It runs once with the dark and once with the light theme. With
+// BANGUI_SCREENSHOT_DIR set (make screenshots) the screenshots are saved
+// there as jails.png and jails-light.png.
+func TestWindowSmoke(t *testing.T) {
+	testenv.Require(t, "Xvfb", "import", "xdotool", "fail2ban-server")
+
+	bin := buildApp(t)
+	display := startXvfb(t)
+	srv := startServerWithBans(t)
+
+	shotDir := os.Getenv("BANGUI_SCREENSHOT_DIR")
+	if shotDir != "" {
+		if err := os.MkdirAll(shotDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		shotDir = t.TempDir()
+	}
+
+	for _, run := range []struct{ theme, file string }{
+		{"dark", "jails.png"},
+		{"light", "jails-light.png"},
+	} {
+		t.Run(run.theme, func(t *testing.T) {
+			a := startApp(t, bin, display, srv.Socket, run.theme)
+			wid := waitWindow(t, a, display)
+
+			settle(t, a, display, wid) // loaded
+			// Select the second jail, then the first again, as a user
+			// would: this drives the selection path (a goroutine loads
+			// the bans, fyne.Do shows them) under the thread checker, and
+			// the screenshot shows app1's bans. A click that misses the
+			// rows does no harm, so nothing is asserted on the clicks.
+			clickJailRow(t, display, wid, 1)
+			time.Sleep(time.Second)
+			clickJailRow(t, display, wid, 0)
+			shot := settle(t, a, display, wid)
+
+			if a.exited() {
+				t.Fatalf("the app exited before the screenshot: %v", a.err)
+			}
+			img, err := png.Decode(bytes.NewReader(shot))
+			if err != nil {
+				t.Fatalf("decoding the screenshot: %v", err)
+			}
+			path := filepath.Join(shotDir, run.file)
+			if err := os.WriteFile(path, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot: %s", path)
+			checkNotBlank(t, img)
+
+			runEnd := fileSize(a.log)
+			a.stop(t)
+			checkAppLog(t, a, runEnd)
+		})
+	}
+}
+
+// goTool returns the go command of the toolchain running this test.
+func goTool(t *testing.T) string {
+	t.Helper()
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err == nil {
+		return gobin
+	}
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go command at %s or on PATH", gobin)
+	}
+	return p
+}
+
+// raceEnabled reports whether this test binary was built with -race.
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}
+
+// buildApp builds this package's binary into a temp dir and returns its path.
+//
+// It is built WITHOUT -tags migrated_fynedo, on purpose: that tag (which
+// `make build` and `fyne build` use) switches off Fyne's thread checker.
+// Only without it does Fyne's GLFW driver log
+// "*** Error in Fyne call thread, this should have been called in
+// fyne.Do[AndWait] ***" when a widget is touched from a goroutine outside
+// fyne.Do, which is the regression this test catches. "-tags=" also
+// overrides a -tags from GOFLAGS.
+//
+// When this test runs with -race, the app is built with -race too: it then
+// reports data races in the running app, and the build reuses the
+// race-built packages (among them the slow cgo go-gl) that compiling this
+// test binary has just cached.
+func buildApp(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bangui")
+	args := []string{"build", "-tags="}
+	if raceEnabled() {
+		args = append(args, "-race")
+	}
+	args = append(args, "-o", bin, ".")
+	t0 := time.Now()
+	cmd := exec.CommandContext(t.Context(), goTool(t), args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	t.Logf("go %s took %v", strings.Join(args, " "), time.Since(t0).Round(time.Millisecond))
+	return bin
+}
+
+// proc is a child process that is waited for in the background.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed once cmd.Wait returned
+	err  error         // cmd.Wait's result, valid once done is closed
+	log  string        // file holding its stdout and stderr
+}
+
+// startProc starts cmd in its own process group with stdout and stderr
+// going to logPath. On Linux the kernel sends it SIGTERM if this test
+// binary dies without running cleanups.
+func startProc(t *testing.T, cmd *exec.Cmd, logPath string) *proc {
+	t.Helper()
+	f, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close() // the child has its own copy
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", cmd.Path, err)
+	}
+	p := &proc{cmd: cmd, done: make(chan struct{}), log: logPath}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p
+}
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// terminate sends SIGTERM to the process group, and SIGKILL if it has not
+// exited within grace. It returns false if SIGKILL was needed.
+func (p *proc) terminate(grace time.Duration) bool {
+	if p.exited() {
+		return true
+	}
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(grace):
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	<-p.done
+	return false
+}
+
+func (p *proc) logText() string {
+	b, err := os.ReadFile(p.log)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", p.log, err)
+	}
+	return string(b)
+}
+
+// startXvfb starts a virtual X server on the first free display number
+// from :90 on and returns the display name (":90"). A cleanup stops it.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for n := 90; n < 200; n++ {
+		if exists(fmt.Sprintf("/tmp/.X11-unix/X%d", n)) || exists(fmt.Sprintf("/tmp/.X%d-lock", n)) {
+			continue
+		}
+		display := ":" + strconv.Itoa(n)
+		logPath := filepath.Join(t.TempDir(), "xvfb.log")
+		p := startProc(t, exec.Command("Xvfb", display, "-screen", "0", screenGeometry, "-nolisten", "tcp"), logPath)
+		if err := waitX(p, display, 15*time.Second); err != nil {
+			p.terminate(3 * time.Second)
+			if p.exited() && errors.Is(err, errXvfbExited) {
+				// Most likely another X server took the number
+				// between our check and Xvfb's lock file.
+				t.Logf("Xvfb %s: %v; trying the next display\n%s", display, err, p.logText())
+				continue
+			}
+			t.Fatalf("Xvfb %s: %v\n%s", display, err, p.logText())
+		}
+		t.Cleanup(func() {
+			if !p.terminate(5 * time.Second) {
+				t.Errorf("Xvfb %s did not stop on SIGTERM; killed it", display)
+			}
+			if t.Failed() {
+				t.Logf("Xvfb log:\n%s", p.logText())
+			}
+		})
+		t.Logf("Xvfb running on %s (pid %d)", display, p.cmd.Process.Pid)
+		return display
+	}
+	t.Fatal("no free X display between :90 and :199")
+	return ""
+}
+
+var errXvfbExited = errors.New("Xvfb exited")
+
+// waitX waits until the X server on display accepts clients.
+func waitX(p *proc, display string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		cmd := exec.Command("xdotool", "getdisplaygeometry")
+		cmd.Env = xEnv(display)
+		out, err := cmd.CombinedOutput()
+		if p.exited() {
+			return fmt.Errorf("%w: %v", errXvfbExited, p.err)
+		}
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not accepting connections after %v: %v: %s", timeout, err, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// fileSize returns the size of the file at path, or 0.
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// xEnv is this process's environment with DISPLAY set to display.
+func xEnv(display string) []string {
+	return append(withoutEnv(os.Environ(), "DISPLAY"), "DISPLAY="+display)
+}
+
+// withoutEnv returns env without the variables named in names.
+func withoutEnv(env []string, names ...string) []string {
+	var out []string
+next:
+	for _, kv := range env {
+		for _, n := range names {
+			if strings.HasPrefix(kv, n+"=") {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// startServerWithBans starts a private fail2ban-server and gives both of
+// its jails bans and failure counters. Only documentation addresses
+// (RFC 5737 TEST-NET-1/2/3, RFC 3849 2001:db8::/32) are used.
+func startServerWithBans(t *testing.T) *f2btest.Server {
+	t.Helper()
+	srv := f2btest.Start(t, f2btest.Options{BanTime: "1h"})
+
+	// Real bans, the way production gets them: failures in the jail's log.
+	banned := []string{"192.0.2.10", "2001:db8::10"}
+	for _, ip := range banned {
+		srv.WriteFailures(t, "app1", ip, 2)
+	}
+	// One failure stays below maxretry = 2: counts as "failed", no ban.
+	srv.WriteFailures(t, "app1", "192.0.2.77", 1)
+	srv.WriteFailures(t, "app2", "203.0.113.99", 1)
+	for _, ip := range banned {
+		srv.WaitBanned(t, "app1", ip, 15*time.Second)
+	}
+	// More bans set by hand, as an admin would.
+	srv.Client(t, "set", "app1", "banip", "198.51.100.7")
+	srv.Client(t, "set", "app2", "banip", "198.51.100.20", "198.51.100.21", "203.0.113.5")
+	for _, j := range srv.Jails {
+		t.Logf("status %s:\n%s", j, srv.Client(t, "status", j))
+	}
+	return srv
+}
+
+// startApp runs the app on display against socket with the given
+// FYNE_THEME. Its HOME, XDG folders and cache live in a temp dir, so
+// Fyne's preferences and BanGUI's database land there. A cleanup stops it
+// and, if the test failed, logs its output.
+func startApp(t *testing.T, bin, display, socket, fyneTheme string) *proc {
+	t.Helper()
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	data := filepath.Join(dir, "data")
+	for _, d := range []string{home, data} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bin,
+		"-socket", socket,
+		"-data", data,
+		"-refresh", "1s",
+		"-width", strconv.Itoa(appWidth),
+		"-height", strconv.Itoa(appHeight),
+	)
+	cmd.Dir = dir
+	cmd.Env = append(withoutEnv(os.Environ(),
+		"DISPLAY", "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+		"LANG", "LC_ALL", "LC_MESSAGES", "FYNE_THEME", "FYNE_SCALE", "FYNE_FONT"),
+		"DISPLAY="+display,
+		"HOME="+home,
+		"XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),
+		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
+		"LANG=en_US.UTF-8",
+		"FYNE_THEME="+fyneTheme,
+	)
+	p := startProc(t, cmd, filepath.Join(dir, "app.log"))
+	t.Logf("app started (pid %d, FYNE_THEME=%s), log %s", cmd.Process.Pid, fyneTheme, p.log)
+	t.Cleanup(func() {
+		p.terminate(10 * time.Second)
+		if t.Failed() {
+			t.Logf("app log (%s):\n%s", p.log, p.logText())
+		}
+	})
+	return p
+}
+
+// stop ends the app with SIGTERM, as a desktop session would, and waits.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	if p.exited() {
+		t.Errorf("the app had already exited: %v", p.err)
+		return
+	}
+	if !p.terminate(10 * time.Second) {
+		t.Errorf("the app did not exit within 10 s of SIGTERM; killed it")
+		return
+	}
+	t.Logf("app exited: %v", p.err)
+}
+
+// waitWindow waits up to 30 s for the visible window titled "BanGUI" and
+// returns its X window id.
+func waitWindow(t *testing.T, a *proc, display string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	go func() { // give up early if the app dies
+		select {
+		case <-a.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	t0 := time.Now()
+	cmd := exec.CommandContext(ctx, "xdotool", "search", "--sync", "--onlyvisible", "--name", "^BanGUI$")
+	cmd.Env = xEnv(display)
+	out, err := cmd.Output()
+	if err != nil {
+		if a.exited() {
+			t.Fatalf("the app exited before its window appeared: %v", a.err)
+		}
+		t.Fatalf("no window named BanGUI within 30 s: %v (%v)", err, ctx.Err())
+	}
+	ids := strings.Fields(string(out))
+	if len(ids) == 0 {
+		t.Fatal("xdotool search found no window")
+	}
+	t.Logf("window %s appeared after %v", ids[0], time.Since(t0).Round(time.Millisecond))
+	return ids[0]
+}
+
+// capture returns a PNG screenshot of window wid.
+func capture(t *testing.T, display, wid string) []byte {
+	t.Helper()
+	cmd := exec.Command("import", "-silent", "-window", wid, "png:-")
+	cmd.Env = xEnv(display)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("import -window %s: %v\n%s", wid, err, stderr.String())
+	}
+	return out
+}
+
+// settle takes screenshots about every half second until three in a row
+// are nearly the same (the view shows clock times that change every
+// second), or 15 s have passed, and returns the last one. Slow machines
+// only make it take longer; nothing is asserted on timing.
+func settle(t *testing.T, a *proc, display, wid string) []byte {
+	t.Helper()
+	const maxWait = 15 * time.Second
+	t0 := time.Now()
+	var prev image.Image
+	var shot []byte
+	calm := 0
+	for time.Since(t0) < maxWait {
+		if a.exited() {
+			t.Fatalf("the app exited: %v", a.err)
+		}
+		shot = capture(t, display, wid)
+		img, err := png.Decode(bytes.NewReader(shot))
+		if err != nil {
+			t.Fatalf("decoding a screenshot: %v", err)
+		}
+		if prev != nil && changedFraction(prev, img) < 0.01 {
+			calm++
+			if calm == 2 {
+				t.Logf("window settled after %v", time.Since(t0).Round(time.Millisecond))
+				return shot
+			}
+		} else {
+			calm = 0
+		}
+		prev = img
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Logf("window still changing after %v; using the last screenshot", maxWait)
+	return shot
+}
+
+// changedFraction returns the share of pixels that differ between a and b
+// (1 if their sizes differ).
+func changedFraction(a, b image.Image) float64 {
+	ra, rb := a.Bounds(), b.Bounds()
+	if ra.Dx() != rb.Dx() || ra.Dy() != rb.Dy() || ra.Empty() {
+		return 1
+	}
+	diff := 0
+	for y := 0; y < ra.Dy(); y++ {
+		for x := 0; x < ra.Dx(); x++ {
+			if rgbaKey(a, ra.Min.X+x, ra.Min.Y+y) != rgbaKey(b, rb.Min.X+x, rb.Min.Y+y) {
+				diff++
+			}
+		}
+	}
+	return float64(diff) / float64(ra.Dx()*ra.Dy())
+}
+
+func rgbaKey(img image.Image, x, y int) uint64 {
+	r, g, b, a := img.At(x, y).RGBA()
+	return uint64(r>>8)<<24 | uint64(g>>8)<<16 | uint64(b>>8)<<8 | uint64(a>>8)
+}
+
+// clickJailRow clicks row (0 = first) of the jails table: right of the
+// server list (24% of the window's width), below the view's header and the
+// table's header row (rows are about 39 px high at scale 1).
+func clickJailRow(t *testing.T, display, wid string, row int) {
+	t.Helper()
+	x := strconv.Itoa(appWidth*24/100 + 80)
+	y := strconv.Itoa(150 + 39*row)
+	cmd := exec.Command("xdotool", "mousemove", "--window", wid, x, y, "click", "1")
+	cmd.Env = xEnv(display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("xdotool click: %v: %s", err, out)
+	}
+}
+
+// checkNotBlank fails the test if img looks like an empty or unrendered
+// window: too small, too few colours, or one colour nearly everywhere.
+func checkNotBlank(t *testing.T, img image.Image) {
+	t.Helper()
+	r := img.Bounds()
+	if r.Dx() < 1000 || r.Dy() < 600 {
+		t.Errorf("screenshot is %dx%d, want at least 1000x600", r.Dx(), r.Dy())
+	}
+	counts := map[uint64]int{}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			counts[rgbaKey(img, x, y)]++
+		}
+	}
+	top, topN := uint64(0), 0
+	for c, n := range counts {
+		if n > topN {
+			top, topN = c, n
+		}
+	}
+	share := float64(topN) / float64(r.Dx()*r.Dy())
+	t.Logf("screenshot %dx%d: %d colours, most common #%08x covers %.1f%%", r.Dx(), r.Dy(), len(counts), top, 100*share)
+	if len(counts) <= 30 {
+		t.Errorf("screenshot has only %d colours, want more than 30: is the window blank?", len(counts))
+	}
+	if share > 0.97 {
+		t.Errorf("one colour (#%08x) covers %.1f%% of the screenshot: is the window blank?", top, 100*share)
+	}
+}
+
+// checkAppLog fails the test if the app's output shows a widget touched
+// outside fyne.Do, a panic or a data race. runEnd is the size the log had
+// when the app was told to quit, to say whether a problem happened while
+// it ran or while it shut down (after the Fyne event loop has ended,
+// fyne.Do runs the function on the calling goroutine, so a background
+// refresh that outlives the window also shows up as a thread error).
+func checkAppLog(t *testing.T, a *proc, runEnd int64) {
+	t.Helper()
+	log := a.logText()
+	for _, bad := range []string{"Error in Fyne call thread", "panic", "WARNING: DATA RACE"} {
+		i := strings.Index(log, bad)
+		if i < 0 {
+			continue
+		}
+		when := "while running"
+		if int64(i) >= runEnd {
+			when = "after SIGTERM, while shutting down"
+		}
+		where := ""
+		if bad == "Error in Fyne call thread" {
+			where = callers(log)
+		}
+		t.Errorf("the app log contains %q (first %s, %d times)%s", bad, when, strings.Count(log, bad), where)
+	}
+}
+
+// callers lists the distinct "From: file:line" locations that Fyne's thread
+// checker logged, most frequent first.
+func callers(log string) string {
+	counts := map[string]int{}
+	var order []string
+	for _, line := range strings.Split(log, "\n") {
+		i := strings.Index(line, "From: ")
+		if i < 0 {
+			continue
+		}
+		loc := strings.TrimRight(strings.TrimSpace(line[i+len("From: "):]), `"`)
+		if counts[loc] == 0 {
+			order = append(order, loc)
+		}
+		counts[loc]++
+	}
+	if len(order) == 0 {
+		return ""
+	}
+	sort.SliceStable(order, func(i, j int) bool { return counts[order[i]] > counts[order[j]] })
+	var b strings.Builder
+	b.WriteString("; reported from:")
+	for _, loc := range order {
+		fmt.Fprintf(&b, "\n\t%4d× %s", counts[loc], loc)
+	}
+	return b.String()
+}
