@@ -40,7 +40,8 @@ const LocalServerName = "local"
 // EnsureLocalServer makes sure the cache lists this machine's fail2ban when
 // its socket answers. socket is the path to use (from the command line or
 // found in fail2ban.conf); probe checks that a fail2ban server answers on
-// it. An existing local entry is kept, and its socket updated when it
+// it (an EPERMISSION failure counts as found: the socket is there, we may
+// not open it). An existing local entry is kept, and its socket updated when it
 // differs. It returns the local server and whether one exists.
 func EnsureLocalServer(ctx context.Context, st ServerStore, socket string, probe func(context.Context, string) error) (Server, bool, error) {
 	list, err := st.Servers(ctx)
@@ -59,7 +60,9 @@ func EnsureLocalServer(ctx context.Context, st ServerStore, socket string, probe
 		}
 		return s, true, nil
 	}
-	if err := probe(ctx, socket); err != nil {
+	// A root-only socket we may not open still means fail2ban runs here:
+	// list the server, so its view can say what to do about the rights.
+	if err := probe(ctx, socket); err != nil && ErrorCode(err) != EPERMISSION {
 		return Server{}, false, nil
 	}
 	s, err := st.AddServer(ctx, Server{Name: LocalServerName, Kind: ServerLocal, Socket: socket})

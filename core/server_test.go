@@ -39,6 +39,12 @@ func TestEnsureLocalServer(t *testing.T) {
 	if _, ok, err := core.EnsureLocalServer(ctx, st, "/run/f2b.sock", down); ok || err != nil || len(st.list) != 0 {
 		t.Fatalf("added a server that does not answer: %v %v", ok, err)
 	}
+	// A root-only socket is a server we may not open: listed, so the view
+	// can explain.
+	denied := func(context.Context, string) error { return core.Errorf(core.EPERMISSION, "root-only") }
+	if _, ok, err := core.EnsureLocalServer(ctx, &memServers{}, "/run/f2b.sock", denied); !ok || err != nil {
+		t.Fatalf("root-only socket not listed: %v %v", ok, err)
+	}
 	s, ok, err := core.EnsureLocalServer(ctx, st, "/run/f2b.sock", up)
 	if !ok || err != nil || s.Name != core.LocalServerName || s.Kind != core.ServerLocal || s.Socket != "/run/f2b.sock" {
 		t.Fatalf("%+v %v %v", s, ok, err)

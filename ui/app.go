@@ -68,7 +68,7 @@ func (a *App) applyServers(list []core.Server, err error) {
 		return
 	}
 	if len(list) == 0 {
-		a.jails.showEmpty()
+		a.jails.showEmpty(a.Start)
 		return
 	}
 	a.servers.setServers(list)
@@ -84,4 +84,17 @@ func (a *App) onServerSelected(s core.Server) {
 func (a *App) Stop() {
 	a.cancel()
 	a.jails.stop()
+}
+
+// Fatal fills w with an error that stops the app from starting (a cache
+// written by a newer BanGUI, an unwritable data folder), with what to do
+// and a Quit button, instead of dying with a message nobody sees.
+func Fatal(w fyne.Window, err error, quit func()) {
+	p := newStatePanel()
+	p.failed("BanGUI cannot start", err, nil)
+	p.action.SetText("Quit")
+	p.action.SetIcon(nil)
+	p.action.OnTapped = quit
+	p.action.Show()
+	w.SetContent(p)
 }

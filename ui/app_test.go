@@ -19,7 +19,7 @@ func TestAppNoServer(t *testing.T) {
 		Source:      func(core.Server) JailSource { t.Fatal("no server to connect to"); return nil },
 	})
 	a.applyServers(nil, nil)
-	if a.jails.state.title.Text != "No fail2ban server yet" || a.jails.refreshB.Disabled() == false {
+	if a.jails.state.title.Text != "No fail2ban server yet" || !a.jails.refreshB.Disabled() || a.jails.state.action.Text != "Look again" {
 		t.Fatalf("empty state %q", a.jails.state.title.Text)
 	}
 }
@@ -52,5 +52,20 @@ func TestAppSelectsFirstServerAndShowsState(t *testing.T) {
 	st := a.servers.states[7]
 	if !st.Online || st.Jails != 2 || st.Banned != 2 {
 		t.Fatalf("state %+v", st)
+	}
+}
+
+func TestFatal(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	quit := false
+	Fatal(w, core.Errorf(core.ECONFLICT, "the cache was written by a newer BanGUI: use the newer BanGUI"), func() { quit = true })
+	p := w.Content().(*statePanel)
+	if p.title.Text != "BanGUI cannot start" || p.message.Text != "the cache was written by a newer BanGUI: use the newer BanGUI" {
+		t.Fatalf("%q %q", p.title.Text, p.message.Text)
+	}
+	test.Tap(p.action)
+	if !quit {
+		t.Fatal("Quit did not quit")
 	}
 }

@@ -112,7 +112,7 @@ func newJailsView(interval time.Duration, onState func(core.Server, serverState)
 	v.body = container.NewStack(v.state)
 	header := container.NewBorder(nil, nil, nil, container.NewCenter(v.refreshB), container.NewVBox(v.title, v.subtitle))
 	v.root = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, v.body)
-	v.showEmpty()
+	v.showEmpty(nil)
 	return v
 }
 
@@ -123,13 +123,20 @@ func jailState(s core.JailStatus) string {
 	return "running"
 }
 
-func (v *jailsView) showEmpty() {
-	v.title.SetText("No server selected")
+// showEmpty says there is no server yet; retry, when given, looks again.
+func (v *jailsView) showEmpty(retry func()) {
+	v.title.SetText("No server yet")
 	v.subtitle.SetText("")
 	v.refreshB.Disable()
 	v.state.empty("No fail2ban server yet",
 		"BanGUI found no fail2ban answering on this machine. Start fail2ban (systemctl start fail2ban), "+
 			"or run BanGUI with -socket PATH when fail2ban uses another socket.")
+	if retry != nil {
+		v.state.action.SetText("Look again")
+		v.state.action.SetIcon(theme.SearchIcon())
+		v.state.action.OnTapped = retry
+		v.state.action.Show()
+	}
 	v.body.Objects = []fyne.CanvasObject{v.state}
 	v.body.Refresh()
 }

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/bangui/bangui/assets"
+	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/migrations"
@@ -43,15 +44,22 @@ func main() {
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err := run(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "bangui:", err)
+		fmt.Fprintln(os.Stderr, "bangui:", core.ErrorMessage(err))
 		os.Exit(1)
 	}
 }
 
 func run(cfg config) error {
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(cfg.dataDir, "bangui.db"), migrations.FS)
+	a := app.NewWithID(appID)
+	a.SetIcon(assets.Icon)
+	w := a.NewWindow("BanGUI")
+	w.Resize(fyne.NewSize(float32(cfg.windowW), float32(cfg.windowH)))
+
+	db, err := store.Open(context.Background(), filepath.Join(cfg.dataDir, "bangui.db"), migrations.FS)
 	if err != nil {
+		slog.Error("open cache", "err", err)
+		ui.Fatal(w, err, a.Quit)
+		w.ShowAndRun()
 		return err
 	}
 	defer db.Close()
@@ -61,10 +69,6 @@ func run(cfg config) error {
 	clients := newClients()
 	defer clients.Close()
 
-	a := app.NewWithID(appID)
-	a.SetIcon(assets.Icon)
-	w := a.NewWindow("BanGUI")
-	w.Resize(fyne.NewSize(float32(cfg.windowW), float32(cfg.windowH)))
 	shell := ui.New(w, ui.Deps{
 		LoadServers:     loadServers(db, cfg.socket),
 		Source:          clients.Source,
@@ -75,15 +79,4 @@ func run(cfg config) error {
 	w.ShowAndRun()
 	shell.Stop() // a SIGTERM ends the event loop without closing the window
 	return nil
-}
-
-func defaultDataDir() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "bangui")
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "bangui-data"
-	}
-	return filepath.Join(home, ".local", "share", "bangui")
 }

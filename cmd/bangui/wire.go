@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -61,4 +63,17 @@ func (c *clients) Close() {
 	for _, cl := range c.byID {
 		_ = cl.Close()
 	}
+}
+
+// defaultDataDir is where the cache lives: $XDG_DATA_HOME/bangui, else
+// ~/.local/share/bangui.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "bangui")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "bangui-data"
+	}
+	return filepath.Join(home, ".local", "share", "bangui")
 }
