@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	pickle "github.com/kisielk/og-rek"
+
 	"github.com/bangui/bangui/core"
 )
 
@@ -272,5 +274,36 @@ func TestClosedClient(t *testing.T) {
 	c.Close()
 	if err := c.Ping(context.Background()); err == nil {
 		t.Fatal("call after Close worked")
+	}
+}
+
+// A batch that gets no answer in time says how far the job got, and that
+// the server may still be applying it.
+func TestBatchTimeoutSaysHowFar(t *testing.T) {
+	r := newReplay(t)
+	c := New(r, Config{BatchSize: 2, PerIP: time.Millisecond, Timeout: 200 * time.Millisecond})
+	defer c.Close()
+	batches := 0
+	r.handle(func(args []string, conn net.Conn) bool {
+		if len(args) < 3 || args[2] != "banip" {
+			return false
+		}
+		batches++
+		if batches > 1 {
+			return true // the second batch is never answered
+		}
+		var buf bytes.Buffer
+		_ = pickle.NewEncoderWithConfig(&buf, &pickle.EncoderConfig{Protocol: 4}).Encode(pickle.Tuple{int64(0), int64(len(args) - 3)})
+		buf.WriteString(endMarker)
+		_, _ = conn.Write(buf.Bytes())
+		return true
+	})
+	res, err := c.BanIP(context.Background(), "app1", []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"}, nil)
+	if res.Changed != 2 || res.Batches != 1 || res.Requested != 5 {
+		t.Fatalf("result %+v", res)
+	}
+	msg := core.ErrorMessage(err)
+	if core.ErrorCode(err) != core.EUNAVAILABLE || !strings.Contains(msg, "2 of 5 addresses were confirmed") || !strings.Contains(msg, "may still be applying the next 2") {
+		t.Fatalf("%s %q", core.ErrorCode(err), msg)
 	}
 }

@@ -2,6 +2,8 @@ package f2b
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -77,7 +79,8 @@ type Progress func(done, total int)
 // whole before anything is sent (IPs and CIDR networks; duplicates are
 // dropped). Each batch gets a timeout that grows with its size, because the
 // server runs the ban action for every address before it answers. On an
-// error the result counts the batches that were applied.
+// error the result counts the batches the server confirmed, and the error
+// says how far the job got.
 func (c *Client) BanIP(ctx context.Context, jail string, ips []string, progress Progress) (core.BatchResult, error) {
 	return c.batch(ctx, jail, "banip", ips, progress)
 }
@@ -106,7 +109,7 @@ func (c *Client) batch(ctx context.Context, jail, op string, ips []string, progr
 		args := append([]string{"set", jail, op}, part...)
 		v, err := c.call(ctx, time.Duration(len(part))*c.cfg.PerIP, args...)
 		if err != nil {
-			return res, err
+			return res, batchError(err, res, start, len(part))
 		}
 		n, err := asInt(v)
 		if err != nil {
@@ -119,6 +122,22 @@ func (c *Client) batch(ctx context.Context, jail, op string, ips []string, progr
 		}
 	}
 	return res, nil
+}
+
+// batchError adds to a failed batch's error what is known of the job: how
+// many addresses were confirmed, and that the failed batch may still be
+// applied by the server (it runs a command to the end even when nobody
+// waits for the answer).
+func batchError(err error, res core.BatchResult, start, size int) error {
+	var ce *core.Error
+	if !errors.As(err, &ce) || ce.Code == core.EINVALID {
+		return err
+	}
+	msg := fmt.Sprintf("%s. %d of %d addresses were confirmed", ce.Message, start, res.Requested)
+	if ce.Code == core.EUNAVAILABLE || ce.Code == core.ECANCELED {
+		msg += fmt.Sprintf("; fail2ban may still be applying the next %d: refresh to see what it holds", size)
+	}
+	return core.Wrap(err, ce.Code, msg)
 }
 
 // Unban lifts bans of addresses in every jail (`unban IP...`) and returns

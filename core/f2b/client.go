@@ -22,10 +22,12 @@ const (
 	DefaultBatchSize = 250
 	// DefaultPerIP is the extra time a batched ban or unban gets per
 	// address. The server runs the ban action for each address before it
-	// answers: about 3.5 ms with a cheap Python action, 10-40 ms when the
-	// action forks a shell (iptables, or our tests' file action on a busy
-	// machine). A slow answer is not a dead server, hence the margin.
-	DefaultPerIP = 100 * time.Millisecond
+	// answers: about 3.5 ms with a cheap Python action, 25-110 ms when the
+	// action forks a shell (measured with our tests' file action at load 1
+	// to 7 on 2 cores; docs/PERFORMANCE.md). A slow answer is not a dead
+	// server, hence the margin: a batch of 250 may take 60 s before it
+	// counts as lost. The user can cancel sooner through the context.
+	DefaultPerIP = 200 * time.Millisecond
 )
 
 // Config tunes a Client. The zero value is usable.

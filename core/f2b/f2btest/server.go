@@ -19,8 +19,11 @@ import (
 
 // Timeouts used by the harness.
 const (
-	startTimeout  = 10 * time.Second // until the server has applied its config
-	stopTimeout   = 10 * time.Second // for "fail2ban-client stop" plus the exit
+	startTimeout = 10 * time.Second // until the server has applied its config
+	// stopTimeout covers "fail2ban-client stop" plus the exit: stopping a
+	// jail runs the unban action for each of its bans (about 45 ms each
+	// with the file action on a busy machine), so 1,000 bans take ~45 s.
+	stopTimeout   = 90 * time.Second
 	clientTimeout = 30 * time.Second // for one fail2ban-client call
 )
 
