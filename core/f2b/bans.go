@@ -73,7 +73,25 @@ func parseBanLine(s string, loc *time.Location) (core.Ban, error) {
 }
 
 // Progress is told, after each batch, how many addresses are done.
-type Progress func(done, total int)
+type Progress = core.Progress
+
+// AllBans returns the current bans of every jail, jail by jail in the
+// server's order.
+func (c *Client) AllBans(ctx context.Context) ([]core.Ban, error) {
+	jails, err := c.Jails(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []core.Ban
+	for _, j := range jails {
+		bans, err := c.Bans(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bans...)
+	}
+	return out, nil
+}
 
 // BanIP bans addresses in a jail, many per command. The list is validated
 // whole before anything is sent (IPs and CIDR networks; duplicates are

@@ -125,6 +125,10 @@ func TestJailStatusAndBans(t *testing.T) {
 	if err != nil || len(all) != 2 {
 		t.Fatalf("banned %+v %v", all, err)
 	}
+	every, err := c.AllBans(ctx)
+	if err != nil || len(every) != 3 || every[0].Jail != "app1" {
+		t.Fatalf("all bans %+v %v", every, err)
+	}
 	of, err := c.JailsOf(ctx, "192.0.2.10", "203.0.113.99")
 	if err != nil || !slices.Equal(of["192.0.2.10"], []string{"app1"}) || len(of["203.0.113.99"]) != 0 {
 		t.Fatalf("banned ips %v %v", of, err)
