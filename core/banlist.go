@@ -13,7 +13,9 @@ type LineError struct {
 	Err  error
 }
 
-func (e LineError) Error() string { return fmt.Sprintf("line %d %q: %s", e.Line, e.Text, ErrorMessage(e.Err)) }
+func (e LineError) Error() string {
+	return fmt.Sprintf("line %d %q: %s", e.Line, e.Text, ErrorMessage(e.Err))
+}
 
 // BanList is a pasted list of addresses, checked line by line.
 type BanList struct {
