@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/bangui/bangui/core"
 )
@@ -14,12 +15,18 @@ import (
 // discovery of the local server.
 type ServerLoader func(ctx context.Context) ([]core.Server, error)
 
+// ServerClient is everything the views ask of one server.
+type ServerClient interface {
+	JailSource
+	BanSource
+}
+
 // Deps is what the window needs; cmd wires it by hand.
 type Deps struct {
 	LoadServers ServerLoader
 	// Source returns the fail2ban client of a server. It is called on the
 	// UI goroutine and must not block (clients dial lazily).
-	Source func(core.Server) JailSource
+	Source func(core.Server) ServerClient
 	// RefreshInterval is how often the jails view polls (default 5 s).
 	RefreshInterval time.Duration
 }
@@ -29,6 +36,8 @@ type App struct {
 	deps    Deps
 	servers *serversView
 	jails   *jailsView
+	bans    *bansView
+	tabs    *container.AppTabs
 	root    fyne.CanvasObject
 	ctx     context.Context // ends with Stop
 	cancel  context.CancelFunc
@@ -42,8 +51,13 @@ func New(w fyne.Window, deps Deps) *App {
 	a := &App{deps: deps}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.jails = newJailsView(deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
+	a.bans = newBansView(w, deps.RefreshInterval)
 	a.servers = newServersView(a.onServerSelected)
-	split := container.NewHSplit(a.servers.root, a.jails.root)
+	a.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Jails", theme.ListIcon(), a.jails.root),
+		container.NewTabItemWithIcon("Bans", theme.VisibilityOffIcon(), a.bans.root),
+	)
+	split := container.NewHSplit(a.servers.root, a.tabs)
 	split.Offset = 0.24
 	a.root = split
 	w.SetContent(a.root)
@@ -75,7 +89,9 @@ func (a *App) applyServers(list []core.Server, err error) {
 }
 
 func (a *App) onServerSelected(s core.Server) {
-	a.jails.setServer(s, a.deps.Source(s))
+	c := a.deps.Source(s)
+	a.jails.setServer(s, c)
+	a.bans.setServer(s, c)
 }
 
 // Stop ends background work and waits for it; call it when the window
@@ -84,6 +100,7 @@ func (a *App) onServerSelected(s core.Server) {
 func (a *App) Stop() {
 	a.cancel()
 	a.jails.stop()
+	a.bans.stop()
 }
 
 // Fatal fills w with an error that stops the app from starting (a cache

@@ -16,7 +16,7 @@ func TestAppNoServer(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	a := New(w, Deps{
 		LoadServers: func(context.Context) ([]core.Server, error) { return nil, nil },
-		Source:      func(core.Server) JailSource { t.Fatal("no server to connect to"); return nil },
+		Source:      func(core.Server) ServerClient { t.Fatal("no server to connect to"); return nil },
 	})
 	a.applyServers(nil, nil)
 	if a.jails.state.title.Text != "No fail2ban server yet" || !a.jails.refreshB.Disabled() || a.jails.state.action.Text != "Look again" {
@@ -37,16 +37,17 @@ func TestAppServerListError(t *testing.T) {
 func TestAppSelectsFirstServerAndShowsState(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
-	src := goodSource()
+	src := goodSource().withAllBans()
 	a := New(w, Deps{
 		LoadServers: func(context.Context) ([]core.Server, error) {
 			return []core.Server{{ID: 7, Name: "local", Kind: core.ServerLocal, Socket: "/run/f2b.sock"}}, nil
 		},
-		Source:          func(core.Server) JailSource { return src },
+		Source:          func(core.Server) ServerClient { return src },
 		RefreshInterval: time.Hour,
 	})
-	a.jails.interval = 0
+	a.jails.interval, a.bans.interval = 0, 0
 	a.jails.spawn = func(f func()) { f() }
+	a.bans.spawn = func(f func()) { f() }
 	t.Cleanup(a.Stop)
 	a.Start()
 	st := a.servers.states[7]

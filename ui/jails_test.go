@@ -13,14 +13,36 @@ import (
 	"github.com/bangui/bangui/core"
 )
 
-// fakeSource is a JailSource with func fields.
+// fakeSource is a ServerClient with func fields; unset ones fail the test
+// through a nil call.
 type fakeSource struct {
 	version  func() (core.Version, error)
 	overview func() ([]core.JailStatus, error)
 	bans     func(jail string) ([]core.Ban, error)
+	jails    func() ([]string, error)
+	allBans  func() ([]core.Ban, error)
+	jailsOf  func(ips ...string) (map[string][]string, error)
+	banIP    func(jail string, ips []string, p core.Progress) (core.BatchResult, error)
+	unbanIP  func(jail string, ips []string, p core.Progress) (core.BatchResult, error)
+	unban    func(ips ...string) (int, error)
+	unbanAll func() (int, error)
 }
 
-var _ JailSource = (*fakeSource)(nil)
+var _ ServerClient = (*fakeSource)(nil)
+
+func (f *fakeSource) Jails(context.Context) ([]string, error)     { return f.jails() }
+func (f *fakeSource) AllBans(context.Context) ([]core.Ban, error) { return f.allBans() }
+func (f *fakeSource) JailsOf(_ context.Context, ips ...string) (map[string][]string, error) {
+	return f.jailsOf(ips...)
+}
+func (f *fakeSource) BanIP(_ context.Context, jail string, ips []string, p core.Progress) (core.BatchResult, error) {
+	return f.banIP(jail, ips, p)
+}
+func (f *fakeSource) UnbanIP(_ context.Context, jail string, ips []string, p core.Progress) (core.BatchResult, error) {
+	return f.unbanIP(jail, ips, p)
+}
+func (f *fakeSource) Unban(_ context.Context, ips ...string) (int, error) { return f.unban(ips...) }
+func (f *fakeSource) UnbanAll(context.Context) (int, error)               { return f.unbanAll() }
 
 func (f *fakeSource) Version(context.Context) (core.Version, error) { return f.version() }
 func (f *fakeSource) Overview(context.Context) ([]core.JailStatus, error) {
@@ -39,6 +61,7 @@ func goodSource() *fakeSource {
 				{Name: "nginx-http-auth", Idle: true},
 			}, nil
 		},
+		jails: func() ([]string, error) { return []string{"sshd", "nginx-http-auth"}, nil },
 		bans: func(jail string) ([]core.Ban, error) {
 			if jail != "sshd" {
 				return nil, nil
@@ -49,6 +72,11 @@ func goodSource() *fakeSource {
 			}, nil
 		},
 	}
+}
+
+func (f *fakeSource) withAllBans() *fakeSource {
+	f.allBans = func() ([]core.Ban, error) { return f.bans("sshd") }
+	return f
 }
 
 func newTestJails(t *testing.T, src JailSource) (*jailsView, fyne.Window) {

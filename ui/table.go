@@ -32,6 +32,33 @@ type dataTable[T any] struct {
 
 	// onSelected is called with the row a user (or select) picks.
 	onSelected func(row int)
+	// onHeader, when set, makes the headers tappable (to sort).
+	onHeader func(col int)
+	// marked, when set, highlights the rows it accepts (multi-select).
+	marked func(T) bool
+	// arrows shows a sort arrow on a header: col and direction.
+	sortCol  int
+	sortDesc bool
+}
+
+// headerCell is a header label that can be tapped.
+type headerCell struct {
+	widget.Label
+	onTapped func()
+}
+
+func newHeaderCell() *headerCell {
+	h := &headerCell{}
+	h.TextStyle = fyne.TextStyle{Bold: true}
+	h.ExtendBaseWidget(h)
+	return h
+}
+
+// Tapped runs the header's action.
+func (h *headerCell) Tapped(*fyne.PointEvent) {
+	if h.onTapped != nil {
+		h.onTapped()
+	}
 }
 
 // tableCell is a cell template: a background for stripes and selection,
@@ -77,21 +104,34 @@ func (bleedLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func newDataTable[T any](cols []column[T]) *dataTable[T] {
-	d := &dataTable[T]{cols: cols, sel: -1}
+	d := &dataTable[T]{cols: cols, sel: -1, sortCol: -1}
 	d.table = widget.NewTableWithHeaders(
 		func() (int, int) { return len(d.rows), len(d.cols) },
 		func() fyne.CanvasObject { return newTableCell() },
 		d.updateCell)
 	d.table.ShowHeaderColumn = false
 	d.table.HideSeparators = true
-	d.table.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
+	d.table.CreateHeader = func() fyne.CanvasObject { return newHeaderCell() }
 	d.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		l := o.(*widget.Label)
-		if id.Col >= 0 && id.Col < len(d.cols) {
-			l.Alignment = d.cols[id.Col].align
-			l.SetText(d.cols[id.Col].title)
+		h := o.(*headerCell)
+		if id.Col < 0 || id.Col >= len(d.cols) {
+			return
+		}
+		h.Alignment = d.cols[id.Col].align
+		title := d.cols[id.Col].title
+		if d.onHeader != nil && id.Col == d.sortCol {
+			if d.sortDesc {
+				title += " ▼"
+			} else {
+				title += " ▲"
+			}
+		}
+		h.SetText(title)
+		col := id.Col
+		h.onTapped = func() {
+			if d.onHeader != nil {
+				d.onHeader(col)
+			}
 		}
 	}
 	// The table's own highlight marks one cell; the row highlight is ours.
@@ -116,7 +156,7 @@ func (d *dataTable[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	c.label.Alignment = col.align
 	c.label.SetText(col.text(d.rows[id.Row]))
 	switch {
-	case id.Row == d.sel:
+	case id.Row == d.sel || (d.marked != nil && d.marked(d.rows[id.Row])):
 		c.bg.FillColor = theme.Color(theme.ColorNameSelection)
 	case id.Row%2 == 1:
 		c.bg.FillColor = theme.Color(theme.ColorNameInputBackground)

@@ -39,7 +39,7 @@ type clients struct {
 func newClients() *clients { return &clients{byID: map[int64]*f2b.Client{}} }
 
 // Source returns the client of s. It does not dial: the first call does.
-func (c *clients) Source(s core.Server) ui.JailSource {
+func (c *clients) Source(s core.Server) ui.ServerClient {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cl, ok := c.byID[s.ID]; ok {

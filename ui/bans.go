@@ -1,0 +1,335 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/bangui/bangui/core"
+)
+
+// BanSource is what the bans view needs from a server: f2b.Client, or the
+// activity-recording wrapper around it.
+type BanSource interface {
+	Jails(ctx context.Context) ([]string, error)
+	AllBans(ctx context.Context) ([]core.Ban, error)
+	JailsOf(ctx context.Context, ips ...string) (map[string][]string, error)
+	BanIP(ctx context.Context, jail string, ips []string, p core.Progress) (core.BatchResult, error)
+	UnbanIP(ctx context.Context, jail string, ips []string, p core.Progress) (core.BatchResult, error)
+	Unban(ctx context.Context, ips ...string) (int, error)
+	UnbanAll(ctx context.Context) (int, error)
+}
+
+// bansView lists every current ban of a server across its jails, with
+// filter, sort, multi-select, unban, and a manual ban.
+type bansView struct {
+	w        fyne.Window
+	now      func() time.Time
+	interval time.Duration
+	spawn    func(func())
+	ownAddrs func() []netip.Addr // this workstation's addresses, for ban warnings
+
+	filter   *widget.Entry
+	jailSel  *widget.Select
+	count    *widget.Label
+	table    *dataTable[core.Ban]
+	banB     *widget.Button
+	unbanB   *widget.Button
+	everyB   *widget.Button
+	allB     *widget.Button
+	status   *widget.Label
+	progress *widget.ProgressBar
+	cancelB  *widget.Button
+	whereIn  *widget.Entry
+	whereOut *widget.Label
+	root     fyne.CanvasObject
+
+	// UI goroutine only.
+	server   core.Server
+	src      BanSource
+	all      []core.Ban // last fetch, in server order
+	jails    []string   // the server's jails, for the ban form
+	sortKey  string
+	sortDesc bool
+	marked   map[string]bool // jail+"|"+ip
+	gen      int
+	ctx      context.Context
+	cancel   context.CancelFunc
+	jobStop  context.CancelFunc // cancels the running ban/unban job
+	work     sync.WaitGroup
+
+	// The last question asked and the open ban form, kept for tests.
+	confirm *dialog.ConfirmDialog
+	phrase  *widget.Entry // the "type UNBAN ALL" entry of the last question
+	banForm *banForm
+}
+
+func banKey(b core.Ban) string { return b.Jail + "|" + b.IP }
+
+var banSortKeys = []string{"", core.SortIP, core.SortJail, core.SortStart, core.SortEnd, "", "", ""}
+
+func newBansView(w fyne.Window, interval time.Duration) *bansView {
+	v := &bansView{w: w, now: time.Now, interval: interval, marked: map[string]bool{}, sortKey: core.SortEnd}
+	v.spawn = func(f func()) {
+		v.work.Add(1)
+		go func() { defer v.work.Done(); f() }()
+	}
+	v.ownAddrs = localAddrs
+	v.filter = widget.NewEntry()
+	v.filter.SetPlaceHolder("Filter: IP prefix, CIDR (198.51.100.0/24) or jail")
+	v.jailSel = widget.NewSelect([]string{"All jails"}, nil)
+	v.jailSel.SetSelected("All jails")
+	v.count = widget.NewLabel("")
+
+	v.table = newDataTable([]column[core.Ban]{
+		{title: "", width: 28, text: func(b core.Ban) string {
+			if v.marked[banKey(b)] {
+				return "✓"
+			}
+			return ""
+		}},
+		{title: "IP address", width: 230, text: func(b core.Ban) string { return b.IP }},
+		{title: "Jail", width: 120, text: func(b core.Ban) string { return b.Jail }},
+		{title: "Ban start", width: 165, text: func(b core.Ban) string { return formatClock(b.Start) }},
+		{title: "Ban end", width: 165, text: func(b core.Ban) string {
+			if b.Permanent {
+				return "never"
+			}
+			return formatClock(b.End)
+		}},
+		{title: "Time left", width: 90, align: fyne.TextAlignTrailing, text: func(b core.Ban) string { return formatLeft(b.Remaining(v.now())) }},
+		// Failures and country come from the history cache and the geo
+		// store (later issues); the columns are here so the layout holds.
+		{title: "Failures", width: 75, align: fyne.TextAlignTrailing, text: func(core.Ban) string { return "–" }},
+		{title: "Country", width: 75, text: func(core.Ban) string { return "–" }},
+	})
+	v.filter.OnChanged = func(string) { v.show() }
+	v.jailSel.OnChanged = func(string) { v.show() }
+	v.table.marked = func(b core.Ban) bool { return v.marked[banKey(b)] }
+	v.table.onSelected = v.onRowTapped
+	v.table.onHeader = v.onSort
+	v.table.sortCol, v.table.sortDesc = 4, false
+
+	v.banB = widget.NewButtonWithIcon("Ban…", theme.ContentAddIcon(), v.onBan)
+	v.banB.Importance = widget.HighImportance
+	v.unbanB = widget.NewButtonWithIcon("Unban selected", theme.ContentRemoveIcon(), v.onUnbanSelected)
+	v.everyB = widget.NewButton("Unban everywhere", v.onUnbanEverywhere)
+	v.allB = widget.NewButtonWithIcon("Unban all…", theme.DeleteIcon(), v.onUnbanAll)
+	v.allB.Importance = widget.DangerImportance
+	selectAll := widget.NewButton("Select shown", v.onSelectShown)
+	clear := widget.NewButton("Clear", func() { v.marked = map[string]bool{}; v.show() })
+
+	v.status = widget.NewLabel("")
+	v.status.Wrapping = fyne.TextWrapWord
+	v.progress = widget.NewProgressBar()
+	v.progress.Hide()
+	v.cancelB = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if v.jobStop != nil {
+			v.jobStop()
+		}
+	})
+	v.cancelB.Hide()
+
+	v.whereIn = widget.NewEntry()
+	v.whereIn.SetPlaceHolder("Where is this IP? 192.0.2.10")
+	v.whereIn.OnSubmitted = func(string) { v.onWhere() }
+	v.whereOut = widget.NewLabel("")
+	v.whereOut.Wrapping = fyne.TextWrapWord
+
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.jailSel, v.count), v.filter)
+	actions := container.NewHBox(v.banB, v.unbanB, v.everyB, v.allB, widget.NewSeparator(), selectAll, clear)
+	where := container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon("Find", theme.SearchIcon(), v.onWhere), v.whereIn)
+	job := container.NewBorder(nil, nil, nil, v.cancelB, v.progress)
+	bottom := container.NewVBox(widget.NewSeparator(), job, v.status, container.NewGridWithColumns(2, where, v.whereOut))
+	v.root = container.NewBorder(container.NewVBox(top, actions), bottom, nil, nil, v.table)
+	v.setEnabled(false)
+	return v
+}
+
+func (v *bansView) setEnabled(on bool) {
+	for _, b := range []*widget.Button{v.banB, v.unbanB, v.everyB, v.allB} {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+}
+
+// setServer switches to s and keeps the list fresh on the interval.
+func (v *bansView) setServer(s core.Server, src BanSource) {
+	v.stop()
+	v.gen++
+	v.server, v.src, v.all, v.marked = s, src, nil, map[string]bool{}
+	v.status.SetText("Loading bans of " + s.Name + "…")
+	v.whereOut.SetText("")
+	v.show()
+	v.setEnabled(src != nil)
+	v.ctx, v.cancel = context.WithCancel(context.Background())
+	if src == nil {
+		return
+	}
+	ctx, gen := v.ctx, v.gen
+	v.spawn(func() { v.fetch(ctx, gen) })
+	if v.interval > 0 {
+		v.work.Add(1)
+		go func() { defer v.work.Done(); v.loop(ctx, gen) }()
+	}
+}
+
+func (v *bansView) stop() {
+	if v.cancel != nil {
+		v.cancel()
+		v.cancel = nil
+	}
+	v.work.Wait()
+}
+
+func (v *bansView) loop(ctx context.Context, gen int) {
+	refresh := time.NewTicker(v.interval)
+	defer refresh.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-refresh.C:
+			v.fetch(ctx, gen)
+		case <-tick.C:
+			do(ctx, func() { v.table.table.Refresh() })
+		}
+	}
+}
+
+func (v *bansView) fetch(ctx context.Context, gen int) {
+	callCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	jails, bans, err := loadBans(callCtx, v.src)
+	do(ctx, func() { v.apply(gen, jails, bans, err) })
+}
+
+func loadBans(ctx context.Context, src BanSource) ([]string, []core.Ban, error) {
+	jails, err := src.Jails(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	bans, err := src.AllBans(ctx)
+	return jails, bans, err
+}
+
+// update fetches and shows now, blocking; for tests.
+func (v *bansView) update(ctx context.Context) {
+	jails, bans, err := loadBans(ctx, v.src)
+	v.apply(v.gen, jails, bans, err)
+}
+
+func (v *bansView) apply(gen int, jailList []string, bans []core.Ban, err error) {
+	if gen != v.gen {
+		return
+	}
+	if err != nil {
+		v.status.SetText("Could not read the bans: " + core.ErrorMessage(err))
+		return
+	}
+	if strings.HasPrefix(v.status.Text, "Loading bans") || strings.HasPrefix(v.status.Text, "Could not read") {
+		v.status.SetText("")
+	}
+	v.all, v.jails = bans, jailList
+	// Selection survives refreshes, minus bans that ended.
+	live := make(map[string]bool, len(v.marked))
+	jails := map[string]bool{}
+	for _, b := range bans {
+		jails[b.Jail] = true
+		if v.marked[banKey(b)] {
+			live[banKey(b)] = true
+		}
+	}
+	v.marked = live
+	opts := []string{"All jails"}
+	for j := range jails {
+		opts = append(opts, j)
+	}
+	sort.Strings(opts[1:])
+	v.jailSel.Options = opts
+	v.show()
+}
+
+// shown returns the bans that pass the filter, sorted.
+func (v *bansView) shown() []core.Ban {
+	f := core.BanFilter{Query: v.filter.Text}
+	if j := v.jailSel.Selected; j != "" && j != "All jails" {
+		f.Jail = j
+	}
+	rows := core.FilterBans(v.all, f)
+	if len(rows) > 0 && &rows[0] == &v.all[0] {
+		rows = append([]core.Ban(nil), rows...) // keep v.all in server order
+	}
+	core.SortBans(rows, v.sortKey, v.sortDesc)
+	return rows
+}
+
+func (v *bansView) show() {
+	rows := v.shown()
+	v.table.set(rows)
+	v.count.SetText(fmt.Sprintf("%s of %s · %s selected", formatCount(len(rows)), formatCount(len(v.all)), formatCount(len(v.marked))))
+}
+
+func (v *bansView) onSort(col int) {
+	if col >= len(banSortKeys) || banSortKeys[col] == "" {
+		return
+	}
+	if v.table.sortCol == col {
+		v.sortDesc = !v.sortDesc
+	} else {
+		v.sortDesc = false
+	}
+	v.table.sortCol, v.table.sortDesc = col, v.sortDesc
+	v.sortKey = banSortKeys[col]
+	v.show()
+}
+
+func (v *bansView) onRowTapped(i int) {
+	b, ok := v.table.row(i)
+	if !ok {
+		return
+	}
+	v.table.sel = -1
+	k := banKey(b)
+	if v.marked[k] {
+		delete(v.marked, k)
+	} else {
+		v.marked[k] = true
+	}
+	v.show()
+}
+
+func (v *bansView) onSelectShown() {
+	for _, b := range v.table.rows {
+		v.marked[banKey(b)] = true
+	}
+	v.show()
+}
+
+// selectedByJail groups the selected bans' IPs by jail.
+func (v *bansView) selectedByJail() (map[string][]string, int) {
+	out := map[string][]string{}
+	n := 0
+	for _, b := range v.all {
+		if v.marked[banKey(b)] {
+			out[b.Jail] = append(out[b.Jail], b.IP)
+			n++
+		}
+	}
+	return out, n
+}

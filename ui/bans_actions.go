@@ -1,0 +1,190 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/bangui/bangui/core"
+)
+
+// unbanAllPhrase is what the user types to confirm "unban all".
+const unbanAllPhrase = "UNBAN ALL"
+
+// localAddrs lists this workstation's own addresses.
+func localAddrs() []netip.Addr {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil {
+			out = append(out, p.Addr())
+		}
+	}
+	return out
+}
+
+// runJob runs a long ban or unban job off the UI goroutine with a progress
+// bar and a Cancel button, then shows its result line and refreshes.
+func (v *bansView) runJob(title string, job func(ctx context.Context, p core.Progress) (string, error)) {
+	ctx, cancel := context.WithCancel(v.ctx)
+	v.jobStop = cancel
+	v.setEnabled(false)
+	v.progress.SetValue(0)
+	v.progress.Show()
+	v.cancelB.Show()
+	v.status.SetText(title + "…")
+	parent, gen := v.ctx, v.gen
+	progress := func(done, total int) {
+		do(parent, func() { v.progress.SetValue(float64(done) / float64(max(total, 1))) })
+	}
+	v.spawn(func() {
+		defer cancel()
+		line, err := job(ctx, progress)
+		do(parent, func() {
+			v.progress.Hide()
+			v.cancelB.Hide()
+			v.jobStop = nil
+			v.setEnabled(true)
+			switch {
+			case err != nil && line != "":
+				v.status.SetText(title + ": " + line + ". Stopped: " + core.ErrorMessage(err))
+			case err != nil:
+				v.status.SetText(title + " failed: " + core.ErrorMessage(err))
+			default:
+				v.status.SetText(title + ": " + line)
+			}
+		})
+		if gen == v.gen {
+			v.fetch(parent, gen)
+		}
+	})
+}
+
+func (v *bansView) onUnbanSelected() {
+	byJail, n := v.selectedByJail()
+	if n == 0 {
+		v.status.SetText("Select the bans to lift first: click rows, or \"Select shown\".")
+		return
+	}
+	v.ask("Unban selected", fmt.Sprintf("Lift %s on %s?", plural(n, "ban", "bans"), v.server.Name), func(ok bool) {
+		if !ok {
+			return
+		}
+		src := v.src
+		v.runJob("Unban", func(ctx context.Context, p core.Progress) (string, error) {
+			done, changed := 0, 0
+			jails := make([]string, 0, len(byJail))
+			for j := range byJail {
+				jails = append(jails, j)
+			}
+			sort.Strings(jails)
+			for _, j := range jails {
+				ips := byJail[j]
+				res, err := src.UnbanIP(ctx, j, ips, func(d, _ int) { p(done+d, n) })
+				changed += res.Changed
+				if err != nil {
+					return fmt.Sprintf("lifted %d of %d", changed, n), err
+				}
+				done += len(ips)
+			}
+			return fmt.Sprintf("lifted %d, %d were no longer banned", changed, n-changed), nil
+		})
+		v.marked = map[string]bool{}
+	})
+}
+
+// ask shows a yes/no question; the dialog is kept for tests.
+func (v *bansView) ask(title, question string, then func(bool)) {
+	v.confirm = dialog.NewConfirm(title, question, then, v.w)
+	v.confirm.Show()
+}
+
+func (v *bansView) onUnbanEverywhere() {
+	_, n := v.selectedByJail()
+	if n == 0 {
+		v.status.SetText("Select at least one ban: its IP is then lifted in every jail.")
+		return
+	}
+	seen := map[string]bool{}
+	var ips []string
+	for _, b := range v.all {
+		if v.marked[banKey(b)] && !seen[b.IP] {
+			seen[b.IP] = true
+			ips = append(ips, b.IP)
+		}
+	}
+	v.ask("Unban everywhere", fmt.Sprintf("Lift every ban of %s in all jails of %s?", plural(len(ips), "address", "addresses"), v.server.Name), func(ok bool) {
+		if !ok {
+			return
+		}
+		src := v.src
+		v.runJob("Unban everywhere", func(ctx context.Context, p core.Progress) (string, error) {
+			n, err := src.Unban(ctx, ips...)
+			p(1, 1)
+			return fmt.Sprintf("lifted %s", plural(n, "ban", "bans")), err
+		})
+		v.marked = map[string]bool{}
+	})
+}
+
+// onUnbanAll asks the user to type a phrase before lifting every ban.
+func (v *bansView) onUnbanAll() {
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder(unbanAllPhrase)
+	msg := widget.NewLabel(fmt.Sprintf("This lifts all %s in every jail of %s and empties fail2ban's own ban database there. "+
+		"Type %s to confirm.", plural(len(v.all), "ban", "bans"), v.server.Name, unbanAllPhrase))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Unban all", "Unban all", "Cancel", container.NewVBox(msg, entry), func(ok bool) {
+		if !ok {
+			return
+		}
+		if strings.TrimSpace(entry.Text) != unbanAllPhrase {
+			v.status.SetText("Nothing was unbanned: type " + unbanAllPhrase + " exactly to confirm.")
+			return
+		}
+		src := v.src
+		v.runJob("Unban all", func(ctx context.Context, p core.Progress) (string, error) {
+			n, err := src.UnbanAll(ctx)
+			p(1, 1)
+			return fmt.Sprintf("lifted %s", plural(n, "ban", "bans")), err
+		})
+	}, v.w)
+	d.SetConfirmImportance(widget.DangerImportance)
+	d.Resize(fyne.NewSize(480, 240))
+	d.Show()
+	v.confirm, v.phrase = d, entry
+}
+
+func (v *bansView) onWhere() {
+	ip, err := core.NormalizeIP(v.whereIn.Text)
+	if err != nil {
+		v.whereOut.SetText(core.ErrorMessage(err))
+		return
+	}
+	v.whereOut.SetText("Asking " + v.server.Name + "…")
+	src, ctx := v.src, v.ctx
+	v.spawn(func() {
+		res, err := src.JailsOf(ctx, ip)
+		do(ctx, func() {
+			switch {
+			case err != nil:
+				v.whereOut.SetText(core.ErrorMessage(err))
+			case len(res[ip]) == 0:
+				v.whereOut.SetText(ip + " is not banned on " + v.server.Name + " now. (Past bans appear once the history cache exists.)")
+			default:
+				v.whereOut.SetText(ip + " is banned now in: " + strings.Join(res[ip], ", "))
+			}
+		})
+	})
+}
