@@ -29,6 +29,8 @@ type Deps struct {
 	Source func(core.Server) ServerClient
 	// RefreshInterval is how often the jails view polls (default 5 s).
 	RefreshInterval time.Duration
+	// StartView names the tab shown first: "jails" (default) or "bans".
+	StartView string
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -52,11 +54,15 @@ func New(w fyne.Window, deps Deps) *App {
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.jails = newJailsView(deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
 	a.bans = newBansView(w, deps.RefreshInterval)
+	a.jails.parent, a.bans.parent = a.ctx, a.ctx
 	a.servers = newServersView(a.onServerSelected)
 	a.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Jails", theme.ListIcon(), a.jails.root),
 		container.NewTabItemWithIcon("Bans", theme.VisibilityOffIcon(), a.bans.root),
 	)
+	if deps.StartView == "bans" {
+		a.tabs.SelectIndex(1)
+	}
 	split := container.NewHSplit(a.servers.root, a.tabs)
 	split.Offset = 0.24
 	a.root = split
@@ -93,6 +99,12 @@ func (a *App) onServerSelected(s core.Server) {
 	a.jails.setServer(s, c)
 	a.bans.setServer(s, c)
 }
+
+// Halt cancels all background work at once without waiting. Unlike Stop
+// it is safe from any goroutine: call it from a signal handler, so work
+// stops before Fyne's event loop ends (after that, fyne.Do runs functions
+// on the caller's goroutine and widgets would be touched off the UI thread).
+func (a *App) Halt() { a.cancel() }
 
 // Stop ends background work and waits for it; call it when the window
 // closes and again after the app's event loop ended (a SIGTERM quits Fyne

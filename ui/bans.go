@@ -63,6 +63,7 @@ type bansView struct {
 	sortDesc bool
 	marked   map[string]bool // jail+"|"+ip
 	gen      int
+	parent   context.Context // the app's; cancelling it stops everything
 	ctx      context.Context
 	cancel   context.CancelFunc
 	jobStop  context.CancelFunc // cancels the running ban/unban job
@@ -79,7 +80,7 @@ func banKey(b core.Ban) string { return b.Jail + "|" + b.IP }
 var banSortKeys = []string{"", core.SortIP, core.SortJail, core.SortStart, core.SortEnd, "", "", ""}
 
 func newBansView(w fyne.Window, interval time.Duration) *bansView {
-	v := &bansView{w: w, now: time.Now, interval: interval, marked: map[string]bool{}, sortKey: core.SortEnd}
+	v := &bansView{w: w, now: time.Now, interval: interval, marked: map[string]bool{}, sortKey: core.SortEnd, parent: context.Background()}
 	v.spawn = func(f func()) {
 		v.work.Add(1)
 		go func() { defer v.work.Done(); f() }()
@@ -175,7 +176,7 @@ func (v *bansView) setServer(s core.Server, src BanSource) {
 	v.whereOut.SetText("")
 	v.show()
 	v.setEnabled(src != nil)
-	v.ctx, v.cancel = context.WithCancel(context.Background())
+	v.ctx, v.cancel = context.WithCancel(v.parent)
 	if src == nil {
 		return
 	}

@@ -61,6 +61,7 @@ type jailsView struct {
 	src      JailSource
 	selected string
 	gen      int                // bumps on server change; stale results are dropped
+	parent   context.Context    // the app's; cancelling it stops everything
 	ctx      context.Context    // lives as long as the current server is shown
 	cancel   context.CancelFunc // ends ctx: the refresh loop and running fetches
 
@@ -70,7 +71,7 @@ type jailsView struct {
 }
 
 func newJailsView(interval time.Duration, onState func(core.Server, serverState)) *jailsView {
-	v := &jailsView{now: time.Now, interval: interval, onState: onState}
+	v := &jailsView{now: time.Now, interval: interval, onState: onState, parent: context.Background()}
 	v.spawn = func(f func()) {
 		v.work.Add(1)
 		go func() { defer v.work.Done(); f() }()
@@ -170,7 +171,7 @@ func (v *jailsView) show(s core.Server, src JailSource) {
 	v.state.loading("Connecting to fail2ban…")
 	v.body.Objects = []fyne.CanvasObject{v.state}
 	v.body.Refresh()
-	v.ctx, v.cancel = context.WithCancel(context.Background())
+	v.ctx, v.cancel = context.WithCancel(v.parent)
 }
 
 func (v *jailsView) setSelected(jail string) {

@@ -60,15 +60,20 @@ func TestWindowSmoke(t *testing.T) {
 		shotDir = t.TempDir()
 	}
 
-	for _, run := range []struct{ theme, file string }{
-		{"dark", "jails.png"},
-		{"light", "jails-light.png"},
+	for _, run := range []struct{ theme, view, file string }{
+		{"dark", "jails", "jails.png"},
+		{"light", "jails", "jails-light.png"},
+		{"dark", "bans", "bans.png"},
+		{"light", "bans", "bans-light.png"},
 	} {
-		t.Run(run.theme, func(t *testing.T) {
-			a := startApp(t, bin, display, srv.Socket, run.theme)
+		t.Run(run.view+"-"+run.theme, func(t *testing.T) {
+			a := startApp(t, bin, display, srv.Socket, run.theme, run.view)
 			wid := waitWindow(t, a, display)
 
 			settle(t, a, display, wid) // loaded
+			if run.view != "jails" {
+				goto shoot
+			}
 			// Select the second jail, then the first again, as a user
 			// would: this drives the selection path (a goroutine loads
 			// the bans, fyne.Do shows them) under the thread checker, and
@@ -77,6 +82,7 @@ func TestWindowSmoke(t *testing.T) {
 			clickJailRow(t, display, wid, 1)
 			time.Sleep(time.Second)
 			clickJailRow(t, display, wid, 0)
+		shoot:
 			shot := settle(t, a, display, wid)
 
 			if a.exited() {
@@ -348,7 +354,7 @@ func startServerWithBans(t *testing.T) *f2btest.Server {
 // FYNE_THEME. Its HOME, XDG folders and cache live in a temp dir, so
 // Fyne's preferences and BanGUI's database land there. A cleanup stops it
 // and, if the test failed, logs its output.
-func startApp(t *testing.T, bin, display, socket, fyneTheme string) *proc {
+func startApp(t *testing.T, bin, display, socket, fyneTheme, view string) *proc {
 	t.Helper()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
@@ -362,6 +368,7 @@ func startApp(t *testing.T, bin, display, socket, fyneTheme string) *proc {
 		"-socket", socket,
 		"-data", data,
 		"-refresh", "1s",
+		"-view", view,
 		"-width", strconv.Itoa(appWidth),
 		"-height", strconv.Itoa(appHeight),
 	)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/bangui/bangui/core"
@@ -76,4 +78,16 @@ func defaultDataDir() string {
 		return "bangui-data"
 	}
 	return filepath.Join(home, ".local", "share", "bangui")
+}
+
+// haltOnSignal stops background work the moment SIGINT or SIGTERM arrives.
+// Fyne handles the same signals by quitting its event loop; our work must
+// not outlive it (see ui.App.Halt).
+func haltOnSignal(shell *ui.App) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-sig
+		shell.Halt()
+	}()
 }
