@@ -171,7 +171,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Errorf("code = %q, want %q (%v)", code, core.ECONFLICT, err)
 	}
 	msg := core.ErrorMessage(err)
-	for _, want := range []string{"newer BanGUI", "schema 99", "up to 1", path, "move the file aside"} {
+	for _, want := range []string{"newer BanGUI", "schema 99", "up to 2", path, "move the file aside"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}
