@@ -179,9 +179,11 @@ func (d *dataTable[T]) Resize(s fyne.Size) {
 	// The table puts one padding between cells; leave room for it and for
 	// the scroll bar, so stretching never adds a horizontal scroll bar.
 	avail := s.Width - theme.ScrollBarSize() - theme.Padding()*float32(len(d.cols)+1)
+	// Stretch to fill; shrink down to 70% before the table scrolls sideways
+	// (cells truncate with an ellipsis).
 	scale := float32(1)
-	if base > 0 && avail > base {
-		scale = avail / base
+	if base > 0 {
+		scale = max(avail/base, 0.7)
 	}
 	for i, c := range d.cols {
 		d.table.SetColumnWidth(i, c.width*scale)

@@ -68,7 +68,8 @@ func run(cfg config) error {
 	if cfg.socket == "" {
 		cfg.socket = f2b.FindSocket(cfg.confDir)
 	}
-	clients := newClients()
+	markInterrupted(db)
+	clients := newClients(db)
 	defer clients.Close()
 
 	shell := ui.New(w, ui.Deps{

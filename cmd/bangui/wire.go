@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/activity"
 	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/ui"
@@ -32,13 +34,20 @@ func loadServers(db *store.DB, socket string) ui.ServerLoader {
 	}
 }
 
-// clients keeps one fail2ban client per server, made on first use.
+// clients keeps one fail2ban client per server, made on first use; every
+// change made through it is recorded in the activity log.
 type clients struct {
+	svc  *activity.Service
 	mu   sync.Mutex
-	byID map[int64]*f2b.Client
+	byID map[int64]*activity.Client
 }
 
-func newClients() *clients { return &clients{byID: map[int64]*f2b.Client{}} }
+func newClients(db *store.DB) *clients {
+	return &clients{
+		svc:  &activity.Service{Rec: &activity.Recorder{Log: db}},
+		byID: map[int64]*activity.Client{},
+	}
+}
 
 // Source returns the client of s. It does not dial: the first call does.
 func (c *clients) Source(s core.Server) ui.ServerClient {
@@ -53,7 +62,7 @@ func (c *clients) Source(s core.Server) ui.ServerClient {
 			return nil, core.Errorf(core.EUNSUPPORTED, "%s is an SSH server: SSH support is not built yet", s.Name)
 		})
 	}
-	cl := f2b.New(d, f2b.Config{})
+	cl := activity.Wrap(f2b.New(d, f2b.Config{}), c.svc, s)
 	c.byID[s.ID] = cl
 	return cl
 }
@@ -90,4 +99,15 @@ func haltOnSignal(shell *ui.App) {
 		<-sig
 		shell.Halt()
 	}()
+}
+
+// markInterrupted closes the activity rows a crash left "running", so the
+// log does not claim they are still going.
+func markInterrupted(db *store.DB) {
+	n, err := db.MarkInterrupted(context.Background())
+	if err != nil {
+		slog.Warn("activity log", "err", err)
+	} else if n > 0 {
+		slog.Warn("activity log: actions interrupted by the last exit", "count", n)
+	}
 }
