@@ -39,7 +39,11 @@ type serverState struct {
 // selected jail, its current bans.
 type jailsView struct {
 	now      func() time.Time
-	interval time.Duration // 0: no automatic refresh
+	interval time.Duration // 0: no automatic refresh loop at all (tests)
+	// every is the refresh period the user picked; the loop reads it on
+	// each round, so a change applies without a restart. 0 pauses.
+	every    atomic.Int64
+	everySel *widget.Select
 	// spawn runs blocking work off the UI goroutine. Tests replace it to
 	// run the work in place, since the test driver runs fyne.Do inline.
 	spawn   func(func())
@@ -72,6 +76,16 @@ type jailsView struct {
 
 func newJailsView(interval time.Duration, onState func(core.Server, serverState)) *jailsView {
 	v := &jailsView{now: time.Now, interval: interval, onState: onState, parent: context.Background()}
+	v.every.Store(int64(interval))
+	v.everySel = widget.NewSelect(refreshChoices, v.onEvery)
+	if l, ok := refreshLabel(interval); ok {
+		v.everySel.SetSelected(l)
+	} else if interval > 0 {
+		// A period given on the command line that is not in the list.
+		l = fmt.Sprintf("Refresh every %s", interval)
+		v.everySel.Options = append([]string{l}, refreshChoices...)
+		v.everySel.SetSelected(l)
+	}
 	v.spawn = func(f func()) {
 		v.work.Add(1)
 		go func() { defer v.work.Done(); f() }()
@@ -111,7 +125,7 @@ func newJailsView(interval time.Duration, onState func(core.Server, serverState)
 	split.Offset = 0.42
 	v.tables = split
 	v.body = container.NewStack(v.state)
-	header := container.NewBorder(nil, nil, nil, container.NewCenter(v.refreshB), container.NewVBox(v.title, v.subtitle))
+	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(v.everySel, v.refreshB)), container.NewVBox(v.title, v.subtitle))
 	v.root = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, v.body)
 	v.showEmpty(nil)
 	return v
@@ -216,26 +230,50 @@ func do(ctx context.Context, f func()) {
 	})
 }
 
-// loop refreshes on the interval and redraws the "time left" column every
-// second. It runs in its own goroutine until ctx ends.
+// loop refreshes on the period the user picked and redraws the "time
+// left" column every second. It runs in its own goroutine until ctx ends.
 func (v *jailsView) loop(ctx context.Context, gen int, s core.Server, src JailSource) {
-	refresh := time.NewTicker(v.interval)
-	defer refresh.Stop()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-refresh.C:
-			v.fetch(ctx, gen, s, src, v.selectedNow.Load().(string))
-		case <-tick.C:
+		case now := <-tick.C:
 			do(ctx, func() {
 				if len(v.bans.rows) > 0 {
 					v.bans.table.Refresh()
 				}
 			})
+			if every := time.Duration(v.every.Load()); every > 0 && now.Sub(last) >= every {
+				last = now
+				v.fetch(ctx, gen, s, src, v.selectedNow.Load().(string))
+			}
 		}
+	}
+}
+
+// refreshChoices are the periods the user can pick for automatic refresh.
+var refreshChoices = []string{"Refresh every 2 s", "Refresh every 5 s", "Refresh every 15 s", "Refresh every 60 s", "Paused"}
+
+var refreshPeriods = map[string]time.Duration{
+	"Refresh every 2 s": 2 * time.Second, "Refresh every 5 s": 5 * time.Second,
+	"Refresh every 15 s": 15 * time.Second, "Refresh every 60 s": time.Minute, "Paused": 0,
+}
+
+func refreshLabel(d time.Duration) (string, bool) {
+	for l, p := range refreshPeriods {
+		if p == d {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+func (v *jailsView) onEvery(label string) {
+	if d, ok := refreshPeriods[label]; ok {
+		v.every.Store(int64(d))
 	}
 }
 
