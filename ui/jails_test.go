@@ -207,3 +207,23 @@ func TestFormatters(t *testing.T) {
 		}
 	}
 }
+
+func TestJailsViewRefreshPicker(t *testing.T) {
+	test.NewTempApp(t)
+	v := newJailsView(5*time.Second, nil)
+	if v.everySel.Selected != "Refresh every 5 s" || time.Duration(v.every.Load()) != 5*time.Second {
+		t.Fatalf("default %q", v.everySel.Selected)
+	}
+	v.everySel.SetSelected("Paused")
+	if v.every.Load() != 0 {
+		t.Fatal("pause did not stop the refresh")
+	}
+	v.everySel.SetSelected("Refresh every 60 s")
+	if time.Duration(v.every.Load()) != time.Minute {
+		t.Fatal("60 s not applied")
+	}
+	odd := newJailsView(1500*time.Millisecond, nil)
+	if odd.everySel.Selected != "Refresh every 1.5s" {
+		t.Fatalf("command-line period %q", odd.everySel.Selected)
+	}
+}
