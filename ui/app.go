@@ -29,8 +29,11 @@ type Deps struct {
 	Source func(core.Server) ServerClient
 	// RefreshInterval is how often the jails view polls (default 5 s).
 	RefreshInterval time.Duration
-	// StartView names the tab shown first: "jails" (default) or "bans".
+	// StartView names the tab shown first: "jails" (default), "bans" or
+	// "activity".
 	StartView string
+	// Activity reads the activity log (the cache).
+	Activity ActivityReader
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -39,6 +42,7 @@ type App struct {
 	servers *serversView
 	jails   *jailsView
 	bans    *bansView
+	acts    *activityView
 	tabs    *container.AppTabs
 	root    fyne.CanvasObject
 	ctx     context.Context // ends with Stop
@@ -54,14 +58,28 @@ func New(w fyne.Window, deps Deps) *App {
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.jails = newJailsView(deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
 	a.bans = newBansView(w, deps.RefreshInterval)
-	a.jails.parent, a.bans.parent = a.ctx, a.ctx
+	if deps.Activity == nil {
+		deps.Activity = noActivities{}
+	}
+	a.acts = newActivityView(w, deps.Activity)
+	a.jails.parent, a.bans.parent, a.acts.parent = a.ctx, a.ctx, a.ctx
 	a.servers = newServersView(a.onServerSelected)
 	a.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Jails", theme.ListIcon(), a.jails.root),
 		container.NewTabItemWithIcon("Bans", theme.VisibilityOffIcon(), a.bans.root),
+		container.NewTabItemWithIcon("Activity", theme.HistoryIcon(), a.acts.root),
 	)
-	if deps.StartView == "bans" {
+	switch deps.StartView {
+	case "bans":
 		a.tabs.SelectIndex(1)
+	case "activity":
+		a.tabs.SelectIndex(2)
+	}
+	// The activity log changes with every action: reload it when shown.
+	a.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == a.acts.root {
+			a.acts.refresh()
+		}
 	}
 	split := container.NewHSplit(a.servers.root, a.tabs)
 	split.Offset = 0.24
@@ -98,6 +116,7 @@ func (a *App) onServerSelected(s core.Server) {
 	c := a.deps.Source(s)
 	a.jails.setServer(s, c)
 	a.bans.setServer(s, c)
+	a.acts.setServer(s)
 }
 
 // Halt cancels all background work at once without waiting. Unlike Stop
@@ -113,6 +132,7 @@ func (a *App) Stop() {
 	a.cancel()
 	a.jails.stop()
 	a.bans.stop()
+	a.acts.stop()
 }
 
 // Fatal fills w with an error that stops the app from starting (a cache
@@ -126,4 +146,11 @@ func Fatal(w fyne.Window, err error, quit func()) {
 	p.action.OnTapped = quit
 	p.action.Show()
 	w.SetContent(p)
+}
+
+// noActivities is the activity log of an app without a cache (tests).
+type noActivities struct{}
+
+func (noActivities) Activities(context.Context, core.ActivityFilter) ([]core.Activity, error) {
+	return nil, nil
 }

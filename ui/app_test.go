@@ -48,6 +48,7 @@ func TestAppSelectsFirstServerAndShowsState(t *testing.T) {
 	a.jails.interval, a.bans.interval = 0, 0
 	a.jails.spawn = func(f func()) { f() }
 	a.bans.spawn = func(f func()) { f() }
+	a.acts.spawn = func(f func()) { f() }
 	t.Cleanup(a.Stop)
 	a.Start()
 	st := a.servers.states[7]

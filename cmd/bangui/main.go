@@ -39,7 +39,7 @@ func main() {
 	flag.StringVar(&cfg.dataDir, "data", defaultDataDir(), "folder of the local cache (bangui.db)")
 	flag.StringVar(&cfg.socket, "socket", "", "socket of the local fail2ban (default: from fail2ban.conf, else "+f2b.DefaultSocket+")")
 	flag.StringVar(&cfg.confDir, "fail2ban-config", f2b.DefaultConfigDir, "the local fail2ban's config folder, read to find its socket")
-	flag.StringVar(&cfg.view, "view", "jails", "view to open: jails or bans")
+	flag.StringVar(&cfg.view, "view", "jails", "view to open: jails, bans or activity")
 	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban")
 	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width")
 	flag.Float64Var(&cfg.windowH, "height", 720, "initial window height")
@@ -77,6 +77,7 @@ func run(cfg config) error {
 		Source:          clients.Source,
 		RefreshInterval: cfg.refresh,
 		StartView:       cfg.view,
+		Activity:        db,
 	})
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)

@@ -1,0 +1,462 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/activity"
+)
+
+// ActivityReader is what the activity view needs from the activity log
+// (store.DB implements it). Activities returns the activities matching f,
+// newest first; it is called off the UI goroutine and must honour ctx.
+type ActivityReader interface {
+	Activities(ctx context.Context, f core.ActivityFilter) ([]core.Activity, error)
+}
+
+// activityLimit is how many activities the view asks for at once.
+const activityLimit = 1000
+
+// Labels of the filter selects' "no filter" choices.
+const (
+	allActions  = "All actions"
+	allStatuses = "All statuses"
+)
+
+// activityActions lists the actions in the order the filter offers them,
+// with the words the view shows for them.
+var activityActions = []struct{ action, words string }{
+	{core.ActionBan, "ban"},
+	{core.ActionUnban, "unban"},
+	{core.ActionUnbanEverywhere, "unban everywhere"},
+	{core.ActionUnbanAll, "unban all"},
+	{core.ActionSetBanTime, "set bantime"},
+	{core.ActionSetFindTime, "set findtime"},
+	{core.ActionSetMaxRetry, "set maxretry"},
+	{core.ActionAddIgnoreIP, "add to ignoreip"},
+	{core.ActionDelIgnoreIP, "remove from ignoreip"},
+	{core.ActionIdle, "set idle"},
+	{core.ActionStopJail, "stop jail"},
+	{core.ActionReloadJail, "reload jail"},
+	{core.ActionReloadServer, "reload server"},
+	{core.ActionPermanentEdit, "edit configuration"},
+}
+
+var activityStatuses = []string{core.StatusOK, core.StatusFailed, core.StatusCancelled, core.StatusRunning, core.StatusInterrupted}
+
+// activityWords returns the words shown for action; unknown actions (from
+// a newer BanGUI) are shown with spaces for underscores.
+func activityWords(action string) string {
+	for _, a := range activityActions {
+		if a.action == action {
+			return a.words
+		}
+	}
+	return strings.ReplaceAll(action, "_", " ")
+}
+
+// activityView lists the activity log, newest first, with filters and
+// CSV/JSON export.
+type activityView struct {
+	w   fyne.Window
+	r   ActivityReader
+	now func() time.Time // for the suggested export file name
+	// spawn runs blocking work off the UI goroutine. Tests replace it to
+	// run the work in place, since the test driver runs fyne.Do inline.
+	spawn func(func())
+
+	text       *widget.Entry
+	actionSel  *widget.Select
+	statusSel  *widget.Select
+	allServers *widget.Check
+	refreshB   *widget.Button
+	csvB       *widget.Button
+	jsonB      *widget.Button
+	count      *widget.Label
+	status     *widget.Label // export results
+	state      *statePanel
+	table      *dataTable[core.Activity]
+	body       *fyne.Container // holds state or table
+	root       fyne.CanvasObject
+
+	// UI goroutine only.
+	server   core.Server
+	loaded   bool // a load has been applied since the view was made
+	gen      int  // bumps on every load; stale results are dropped
+	parent   context.Context
+	ctx      context.Context // lives until stop
+	cancel   context.CancelFunc
+	loadStop context.CancelFunc // cancels the load in flight
+	save     *dialog.FileDialog // the last export dialog, for tests
+
+	// listed mirrors the rows shown, for exports off the UI goroutine.
+	listed atomic.Pointer[[]core.Activity]
+	work   sync.WaitGroup
+}
+
+// newActivityView builds the view. It loads nothing until refresh or
+// setServer; set parent first.
+func newActivityView(w fyne.Window, r ActivityReader) *activityView {
+	v := &activityView{w: w, r: r, now: time.Now, parent: context.Background()}
+	v.spawn = func(f func()) {
+		v.work.Add(1)
+		go func() { defer v.work.Done(); f() }()
+	}
+	v.text = widget.NewEntry()
+	v.text.SetPlaceHolder("Filter: address, jail, result or error")
+	actions := []string{allActions}
+	for _, a := range activityActions {
+		actions = append(actions, a.words)
+	}
+	v.actionSel = widget.NewSelect(actions, nil)
+	v.actionSel.SetSelected(allActions)
+	v.statusSel = widget.NewSelect(append([]string{allStatuses}, activityStatuses...), nil)
+	v.statusSel.SetSelected(allStatuses)
+	v.allServers = widget.NewCheck("All servers", nil)
+	v.refreshB = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), v.refresh)
+	v.csvB = widget.NewButtonWithIcon("Export CSV…", theme.DocumentSaveIcon(), func() { v.onExport("csv") })
+	v.jsonB = widget.NewButtonWithIcon("Export JSON…", theme.DocumentSaveIcon(), func() { v.onExport("json") })
+	v.count = widget.NewLabel("")
+	v.status = widget.NewLabel("")
+	v.status.Wrapping = fyne.TextWrapWord
+	v.state = newStatePanel()
+
+	v.table = newDataTable([]column[core.Activity]{
+		{title: "Time", width: 160, text: func(a core.Activity) string { return formatClock(a.Started) }},
+		{title: "Server", width: 100, text: func(a core.Activity) string { return a.ServerName }},
+		{title: "Jail", width: 90, text: func(a core.Activity) string { return dashIfEmpty(a.Jail) }},
+		{title: "Action", width: 130, text: func(a core.Activity) string { return activityWords(a.Action) }},
+		{title: "Arguments", width: 180, text: func(a core.Activity) string { return strings.Join(a.Args, " ") }},
+		{title: "Status", width: 90, text: func(a core.Activity) string { return a.Status }},
+		{title: "Result or error", width: 220, text: activityOutcome},
+		{title: "Duration", width: 80, align: fyne.TextAlignTrailing, text: activityDuration},
+	})
+
+	// Handlers go on after the initial selections, so building the view
+	// does not query.
+	v.text.OnChanged = func(string) { v.refresh() }
+	v.actionSel.OnChanged = func(string) { v.refresh() }
+	v.statusSel.OnChanged = func(string) { v.refresh() }
+	v.allServers.OnChanged = func(bool) { v.refresh() }
+
+	filters := container.NewBorder(nil, nil, nil, container.NewHBox(v.actionSel, v.statusSel, v.allServers), v.text)
+	buttons := container.NewBorder(nil, nil, v.count, container.NewHBox(v.refreshB, v.csvB, v.jsonB))
+	v.body = container.NewStack(v.state)
+	v.root = container.NewBorder(container.NewVBox(filters, buttons, widget.NewSeparator()), v.status, nil, nil, v.body)
+	v.state.loading("Reading the activity log…")
+	v.setExportable(false)
+	return v
+}
+
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// activityOutcome is the result, the error, or both (a cancelled job may
+// have done part of its work).
+func activityOutcome(a core.Activity) string {
+	switch {
+	case a.Error == "":
+		return a.Result
+	case a.Result == "":
+		return a.Error
+	}
+	return a.Result + "; " + a.Error
+}
+
+// activityDuration is how long the action took: "running" while it runs,
+// "–" when it never finished (interrupted).
+func activityDuration(a core.Activity) string {
+	if a.Finished.IsZero() {
+		if a.Status == core.StatusRunning {
+			return "running"
+		}
+		return "–"
+	}
+	d := max(a.Finished.Sub(a.Started), 0)
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return formatLeft(d)
+}
+
+// setServer makes s the server the list is limited to (unless "All
+// servers" is ticked) and reloads.
+func (v *activityView) setServer(s core.Server) {
+	v.server = s
+	v.refresh()
+}
+
+// filter reads the filter widgets.
+func (v *activityView) filter() core.ActivityFilter {
+	f := core.ActivityFilter{Text: strings.TrimSpace(v.text.Text), Limit: activityLimit}
+	for _, a := range activityActions {
+		if a.words == v.actionSel.Selected {
+			f.Action = a.action
+		}
+	}
+	if s := v.statusSel.Selected; s != allStatuses {
+		f.Status = s
+	}
+	if !v.allServers.Checked {
+		f.ServerID = v.server.ID
+	}
+	return f
+}
+
+// viewCtx returns the context of the view's work, starting one after stop.
+func (v *activityView) viewCtx() context.Context {
+	if v.ctx == nil {
+		v.ctx, v.cancel = context.WithCancel(v.parent)
+	}
+	return v.ctx
+}
+
+// refresh loads the list with the current filter in the background. A
+// newer refresh cancels and supersedes an older one.
+func (v *activityView) refresh() {
+	v.gen++
+	if v.loadStop != nil {
+		v.loadStop()
+	}
+	ctx := v.viewCtx()
+	loadCtx, loadStop := context.WithTimeout(ctx, 30*time.Second)
+	v.loadStop = loadStop
+	if !v.loaded {
+		v.state.loading("Reading the activity log…")
+		v.showBody(v.state)
+	}
+	f, gen := v.filter(), v.gen
+	v.spawn(func() {
+		defer loadStop()
+		list, err := v.r.Activities(loadCtx, f)
+		do(ctx, func() { v.apply(gen, f, list, err) })
+	})
+}
+
+// update loads and shows the list now, blocking; for tests.
+func (v *activityView) update(ctx context.Context) {
+	f := v.filter()
+	list, err := v.r.Activities(ctx, f)
+	v.apply(v.gen, f, list, err)
+}
+
+// stop cancels the work in flight and waits for it.
+func (v *activityView) stop() {
+	if v.cancel != nil {
+		v.cancel()
+		v.cancel, v.ctx = nil, nil
+	}
+	v.work.Wait()
+}
+
+func (v *activityView) apply(gen int, f core.ActivityFilter, list []core.Activity, err error) {
+	if gen != v.gen {
+		return
+	}
+	v.loaded = true
+	if err != nil {
+		v.table.set(nil)
+		v.listed.Store(nil)
+		v.count.SetText("")
+		v.setExportable(false)
+		v.state.failed("Could not read the activity log", err, v.refresh)
+		v.showBody(v.state)
+		return
+	}
+	v.table.set(list)
+	v.listed.Store(&list)
+	v.setExportable(len(list) > 0)
+	switch n := len(list); {
+	case n >= activityLimit:
+		v.count.SetText(fmt.Sprintf("Newest %s entries: narrow the filter to see older ones", formatCount(n)))
+	default:
+		v.count.SetText(plural(n, "entry", "entries"))
+	}
+	if len(list) > 0 {
+		v.showBody(v.table)
+		return
+	}
+	if f.Text != "" || f.Action != "" || f.Status != "" {
+		v.state.empty("No matching actions", "No recorded action matches the filter. Clear it, or tick All servers.")
+	} else {
+		v.state.empty("No actions yet", "No actions recorded yet: bans, unbans and edits made in BanGUI appear here")
+	}
+	v.showBody(v.state)
+}
+
+func (v *activityView) showBody(o fyne.CanvasObject) {
+	if len(v.body.Objects) == 1 && v.body.Objects[0] == o {
+		return
+	}
+	v.body.Objects = []fyne.CanvasObject{o}
+	v.body.Refresh()
+}
+
+func (v *activityView) setExportable(on bool) {
+	for _, b := range []*widget.Button{v.csvB, v.jsonB} {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+}
+
+// activityExportName suggests a file name: bangui-activity-2026-11-27.csv.
+func activityExportName(format string, now time.Time) string {
+	return "bangui-activity-" + now.Format("2006-01-02") + "." + format
+}
+
+// onExport asks where to save the listed entries as format ("csv" or
+// "json").
+func (v *activityView) onExport(format string) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) { v.onExportChosen(format, w, err) }, v.w)
+	d.SetFileName(activityExportName(format, v.now()))
+	d.SetFilter(storage.NewExtensionFileFilter([]string{"." + format}))
+	v.save = d
+	d.Show()
+}
+
+// onExportChosen exports to the file the save dialog returned, off the UI
+// goroutine. The dialog has already created (or, after asking, emptied)
+// the file; exportTo replaces it whole.
+func (v *activityView) onExportChosen(format string, w fyne.URIWriteCloser, err error) {
+	if err != nil {
+		slog.Warn("export activity", "err", err)
+		v.status.SetText("Export failed: " + core.ErrorMessage(err))
+		return
+	}
+	if w == nil {
+		return // cancelled
+	}
+	uri := w.URI()
+	if uri.Scheme() != "file" {
+		v.spawn(func() { closeQuietly(w) })
+		v.status.SetText("Export failed: choose a file on this computer")
+		return
+	}
+	path := uri.Path()
+	ctx := v.viewCtx()
+	v.status.SetText("Exporting to " + path + "…")
+	v.spawn(func() {
+		closeQuietly(w)
+		n, err := v.export(path, format)
+		do(ctx, func() { v.showExported(path, n, err) })
+	})
+}
+
+func closeQuietly(c io.Closer) {
+	if err := c.Close(); err != nil {
+		slog.Debug("close export dialog file", "err", err)
+	}
+}
+
+func (v *activityView) showExported(path string, n int, err error) {
+	if err != nil {
+		slog.Warn("export activity", "path", path, "err", err)
+		v.status.SetText("Export failed: " + core.ErrorMessage(err))
+		return
+	}
+	v.status.SetText(fmt.Sprintf("Exported %s to %s", plural(n, "entry", "entries"), path))
+}
+
+// exportTo writes the listed entries to path as format ("csv" or "json").
+// It blocks and may run on any goroutine.
+func (v *activityView) exportTo(path, format string) error {
+	_, err := v.export(path, format)
+	return err
+}
+
+// export is exportTo that also says how many entries it wrote.
+func (v *activityView) export(path, format string) (int, error) {
+	var list []core.Activity
+	if p := v.listed.Load(); p != nil {
+		list = *p
+	}
+	var write func(io.Writer, []core.Activity) error
+	switch format {
+	case "csv":
+		write = activity.WriteCSV
+	case "json":
+		write = activity.WriteJSON
+	default:
+		return 0, core.Errorf(core.EINVALID, "unknown export format %q", format)
+	}
+	if err := replaceFile(path, func(w io.Writer) error { return write(w, list) }); err != nil {
+		return 0, fmt.Errorf("ui: export activity to %s: %w", path, err)
+	}
+	return len(list), nil
+}
+
+// replaceFile writes a file of mode 0600 at path through write: into a
+// temporary file in the same folder, then renamed over path, so path holds
+// either its old content or the whole new one, never a part.
+func replaceFile(path string, write func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*") // mode 0600
+	if err != nil {
+		return exportFileError(path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return exportFileError(path, err)
+	}
+	if err := write(f); err != nil {
+		return exportFileError(path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return exportFileError(path, err)
+	}
+	if err := f.Close(); err != nil {
+		return exportFileError(path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return exportFileError(path, err)
+	}
+	return nil
+}
+
+// exportFileError gives a file error a user message.
+func exportFileError(path string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return core.Wrap(err, core.EINVALID, "the folder "+filepath.Dir(path)+" does not exist")
+	case errors.Is(err, fs.ErrPermission):
+		return core.Wrap(err, core.EPERMISSION, "no permission to write "+path)
+	}
+	return core.Wrap(err, core.EINTERNAL, "could not write "+path+": "+err.Error())
+}
