@@ -140,14 +140,14 @@ func newActivityView(w fyne.Window, r ActivityReader) *activityView {
 	v.state = newStatePanel()
 
 	v.table = newDataTable([]column[core.Activity]{
-		{title: "Time", width: 160, text: func(a core.Activity) string { return formatClock(a.Started) }},
+		{title: "Time", width: 160, fixed: true, text: func(a core.Activity) string { return formatClock(a.Started) }},
 		{title: "Server", width: 100, text: func(a core.Activity) string { return a.ServerName }},
 		{title: "Jail", width: 90, text: func(a core.Activity) string { return dashIfEmpty(a.Jail) }},
 		{title: "Action", width: 130, text: func(a core.Activity) string { return activityWords(a.Action) }},
 		{title: "Arguments", width: 180, text: func(a core.Activity) string { return strings.Join(a.Args, " ") }},
-		{title: "Status", width: 90, text: func(a core.Activity) string { return a.Status }},
+		{title: "Status", width: 90, fixed: true, text: func(a core.Activity) string { return a.Status }},
 		{title: "Result or error", width: 220, text: activityOutcome},
-		{title: "Duration", width: 80, align: fyne.TextAlignTrailing, text: activityDuration},
+		{title: "Duration", width: 80, fixed: true, align: fyne.TextAlignTrailing, text: activityDuration},
 	})
 
 	// Handlers go on after the initial selections, so building the view

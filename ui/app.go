@@ -19,6 +19,7 @@ type ServerLoader func(ctx context.Context) ([]core.Server, error)
 type ServerClient interface {
 	JailSource
 	BanSource
+	JailControl
 }
 
 // Deps is what the window needs; cmd wires it by hand.
@@ -34,6 +35,9 @@ type Deps struct {
 	StartView string
 	// Activity reads the activity log (the cache).
 	Activity ActivityReader
+	// Permanent returns the permanent-edit path of a server, or nil when
+	// its config files are out of reach. May be nil.
+	Permanent func(core.Server) Permanent
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -56,13 +60,14 @@ func New(w fyne.Window, deps Deps) *App {
 	}
 	a := &App{deps: deps}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
-	a.jails = newJailsView(deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
+	a.jails = newJailsView(w, deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
 	a.bans = newBansView(w, deps.RefreshInterval)
 	if deps.Activity == nil {
 		deps.Activity = noActivities{}
 	}
 	a.acts = newActivityView(w, deps.Activity)
 	a.jails.parent, a.bans.parent, a.acts.parent = a.ctx, a.ctx, a.ctx
+	a.jails.detail.parent = a.ctx
 	a.servers = newServersView(a.onServerSelected)
 	a.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Jails", theme.ListIcon(), a.jails.root),
@@ -114,7 +119,11 @@ func (a *App) applyServers(list []core.Server, err error) {
 
 func (a *App) onServerSelected(s core.Server) {
 	c := a.deps.Source(s)
-	a.jails.setServer(s, c)
+	var perm Permanent
+	if a.deps.Permanent != nil {
+		perm = a.deps.Permanent(s)
+	}
+	a.jails.setServer(s, c, c, perm)
 	a.bans.setServer(s, c)
 	a.acts.setServer(s)
 }

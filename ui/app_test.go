@@ -49,6 +49,7 @@ func TestAppSelectsFirstServerAndShowsState(t *testing.T) {
 	a.jails.spawn = func(f func()) { f() }
 	a.bans.spawn = func(f func()) { f() }
 	a.acts.spawn = func(f func()) { f() }
+	a.jails.detail.spawn = func(f func()) { f() }
 	t.Cleanup(a.Stop)
 	a.Start()
 	st := a.servers.states[7]

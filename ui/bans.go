@@ -93,7 +93,7 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	v.count = widget.NewLabel("")
 
 	v.table = newDataTable([]column[core.Ban]{
-		{title: "", width: 28, text: func(b core.Ban) string {
+		{title: "", width: 28, fixed: true, text: func(b core.Ban) string {
 			if v.marked[banKey(b)] {
 				return "✓"
 			}
@@ -101,14 +101,14 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 		}},
 		{title: "IP address", width: 230, text: func(b core.Ban) string { return b.IP }},
 		{title: "Jail", width: 120, text: func(b core.Ban) string { return b.Jail }},
-		{title: "Ban start", width: 165, text: func(b core.Ban) string { return formatClock(b.Start) }},
-		{title: "Ban end", width: 165, text: func(b core.Ban) string {
+		{title: "Ban start", width: 165, fixed: true, text: func(b core.Ban) string { return formatClock(b.Start) }},
+		{title: "Ban end", width: 165, fixed: true, text: func(b core.Ban) string {
 			if b.Permanent {
 				return "never"
 			}
 			return formatClock(b.End)
 		}},
-		{title: "Time left", width: 90, align: fyne.TextAlignTrailing, text: func(b core.Ban) string { return formatLeft(b.Remaining(v.now())) }},
+		{title: "Time left", width: 90, fixed: true, align: fyne.TextAlignTrailing, text: func(b core.Ban) string { return formatLeft(b.Remaining(v.now())) }},
 		// Failures and country come from the history cache and the geo
 		// store (later issues); the columns are here so the layout holds.
 		{title: "Failures", width: 75, align: fyne.TextAlignTrailing, text: func(core.Ban) string { return "–" }},

@@ -63,6 +63,9 @@ type jailsView struct {
 	// Touched on the UI goroutine only.
 	server   core.Server
 	src      JailSource
+	ctl      JailControl // reads and changes one jail's settings
+	perm     Permanent   // nil when the server's config files are out of reach
+	detail   *jailDetail
 	selected string
 	gen      int                // bumps on server change; stale results are dropped
 	parent   context.Context    // the app's; cancelling it stops everything
@@ -74,7 +77,13 @@ type jailsView struct {
 	work        sync.WaitGroup
 }
 
-func newJailsView(interval time.Duration, onState func(core.Server, serverState)) *jailsView {
+// JailControl reads and changes one jail's settings at runtime.
+type JailControl interface {
+	JailReader
+	JailEditor
+}
+
+func newJailsView(w fyne.Window, interval time.Duration, onState func(core.Server, serverState)) *jailsView {
 	v := &jailsView{now: time.Now, interval: interval, onState: onState, parent: context.Background()}
 	v.every.Store(int64(interval))
 	v.everySel = widget.NewSelect(refreshChoices, v.onEvery)
@@ -121,7 +130,13 @@ func newJailsView(interval time.Duration, onState func(core.Server, serverState)
 	})
 	v.bansHead = widget.NewLabelWithStyle("Select a jail to see its bans", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 
-	split := container.NewVSplit(v.jails, container.NewBorder(v.bansHead, nil, nil, nil, v.bans))
+	v.detail = newJailDetail(w)
+	v.detail.onChanged = v.onRefresh
+	lower := container.NewAppTabs(
+		container.NewTabItemWithIcon("Bans", theme.VisibilityOffIcon(), container.NewBorder(v.bansHead, nil, nil, nil, v.bans)),
+		container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), v.detail.root),
+	)
+	split := container.NewVSplit(v.jails, lower)
 	split.Offset = 0.42
 	v.tables = split
 	v.body = container.NewStack(v.state)
@@ -158,8 +173,9 @@ func (v *jailsView) showEmpty(retry func()) {
 
 // setServer switches the view to another server and starts refreshing it
 // on the view's interval until the next switch or stop.
-func (v *jailsView) setServer(s core.Server, src JailSource) {
+func (v *jailsView) setServer(s core.Server, src JailSource, ctl JailControl, perm Permanent) {
 	v.show(s, src)
+	v.ctl, v.perm = ctl, perm
 	ctx, gen := v.ctx, v.gen
 	v.spawn(func() { v.fetch(ctx, gen, s, src, "") })
 	if v.interval > 0 {
@@ -215,6 +231,20 @@ func (v *jailsView) stop() {
 		v.cancel = nil
 	}
 	v.work.Wait()
+	v.detail.stop()
+}
+
+// showDetail loads the settings panel for the selected jail.
+func (v *jailsView) showDetail(jail string, idle bool) {
+	if v.ctl == nil || jail == "" {
+		return
+	}
+	if v.perm == nil {
+		v.detail.show(v.server, jail, v.ctl, v.ctl, nil)
+	} else {
+		v.detail.show(v.server, jail, v.ctl, v.ctl, v.perm)
+	}
+	v.detail.showIdle(idle)
 }
 
 // do applies f on the UI goroutine unless ctx ended first (server switched
@@ -346,8 +376,9 @@ func (v *jailsView) apply(gen int, s core.Server, snap snapshot) {
 		v.body.Objects = []fyne.CanvasObject{v.tables}
 	}
 	v.body.Refresh()
-	if v.selected == "" {
+	if v.selected == "" && snap.jail != "" {
 		v.setSelected(snap.jail)
+		v.showDetail(snap.jail, len(snap.jails) > 0 && snap.jails[0].Idle)
 	}
 	v.jails.sel = -1
 	for i, j := range snap.jails {
@@ -384,6 +415,7 @@ func (v *jailsView) onJailSelected(i int) {
 		return
 	}
 	v.setSelected(row.Name)
+	v.showDetail(row.Name, row.Idle)
 	v.bansHead.SetText("Loading bans of " + row.Name + "…")
 	v.bans.set(nil)
 	ctx, gen, src, jail := v.ctx, v.gen, v.src, row.Name

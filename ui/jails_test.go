@@ -42,7 +42,31 @@ func (f *fakeSource) UnbanIP(_ context.Context, jail string, ips []string, p cor
 	return f.unbanIP(jail, ips, p)
 }
 func (f *fakeSource) Unban(_ context.Context, ips ...string) (int, error) { return f.unban(ips...) }
-func (f *fakeSource) UnbanAll(context.Context) (int, error)               { return f.unbanAll() }
+
+// The settings panel is tested with its own fakes (jaildetail_test.go);
+// here it only needs to load.
+func (f *fakeSource) JailConfig(_ context.Context, jail string) (core.JailConfig, error) {
+	return core.JailConfig{Name: jail, BanTime: 10 * time.Minute, FindTime: 10 * time.Minute, MaxRetry: 3}, nil
+}
+
+var errNotHere = core.Errorf(core.EINTERNAL, "not used in this test")
+
+func (f *fakeSource) SetBanTime(context.Context, string, string) (time.Duration, error) {
+	return 0, errNotHere
+}
+func (f *fakeSource) SetFindTime(context.Context, string, string) (time.Duration, error) {
+	return 0, errNotHere
+}
+func (f *fakeSource) SetMaxRetry(context.Context, string, int) (int, error) { return 0, errNotHere }
+func (f *fakeSource) AddIgnoreIP(context.Context, string, string) ([]string, error) {
+	return nil, errNotHere
+}
+func (f *fakeSource) DelIgnoreIP(context.Context, string, string) ([]string, error) {
+	return nil, errNotHere
+}
+func (f *fakeSource) SetIdle(context.Context, string, bool) error { return errNotHere }
+func (f *fakeSource) StopJail(context.Context, string) error      { return errNotHere }
+func (f *fakeSource) UnbanAll(context.Context) (int, error)       { return f.unbanAll() }
 
 func (f *fakeSource) Version(context.Context) (core.Version, error) { return f.version() }
 func (f *fakeSource) Overview(context.Context) ([]core.JailStatus, error) {
@@ -83,10 +107,12 @@ func newTestJails(t *testing.T, src JailSource) (*jailsView, fyne.Window) {
 	t.Helper()
 	test.NewTempApp(t)
 	var states []serverState
-	v := newJailsView(0, func(_ core.Server, st serverState) { states = append(states, st) })
+	w := test.NewTempWindow(t, nil)
+	v := newJailsView(w, 0, func(_ core.Server, st serverState) { states = append(states, st) })
 	v.spawn = func(f func()) { f() }
+	v.detail.spawn = func(f func()) { f() }
 	v.now = func() time.Time { return testNow }
-	w := test.NewTempWindow(t, v.root)
+	w.SetContent(v.root)
 	w.Resize(fyne.NewSize(1000, 700))
 	v.show(core.Server{ID: 1, Name: "local", Kind: core.ServerLocal, Socket: "/run/f2b.sock"}, src)
 	t.Cleanup(v.stop)
@@ -210,7 +236,7 @@ func TestFormatters(t *testing.T) {
 
 func TestJailsViewRefreshPicker(t *testing.T) {
 	test.NewTempApp(t)
-	v := newJailsView(5*time.Second, nil)
+	v := newJailsView(nil, 5*time.Second, nil)
 	if v.everySel.Selected != "Refresh every 5 s" || time.Duration(v.every.Load()) != 5*time.Second {
 		t.Fatalf("default %q", v.everySel.Selected)
 	}
@@ -222,7 +248,7 @@ func TestJailsViewRefreshPicker(t *testing.T) {
 	if time.Duration(v.every.Load()) != time.Minute {
 		t.Fatal("60 s not applied")
 	}
-	odd := newJailsView(1500*time.Millisecond, nil)
+	odd := newJailsView(nil, 1500*time.Millisecond, nil)
 	if odd.everySel.Selected != "Refresh every 1.5s" {
 		t.Fatalf("command-line period %q", odd.everySel.Selected)
 	}

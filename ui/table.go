@@ -15,6 +15,7 @@ import (
 type column[T any] struct {
 	title string
 	width float32
+	fixed bool // keeps its width when the table must shrink (times, counters)
 	align fyne.TextAlign
 	text  func(T) string
 }
@@ -170,23 +171,37 @@ func (d *dataTable[T]) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(d.table)
 }
 
-// Resize stretches the columns over the new width.
+// Resize stretches the columns over the new width. When the width is
+// short, the columns that are not fixed give up space first (down to 60%),
+// then all shrink alike; cells truncate with an ellipsis.
 func (d *dataTable[T]) Resize(s fyne.Size) {
-	var base float32
+	var base, flex float32
 	for _, c := range d.cols {
 		base += c.width
+		if !c.fixed {
+			flex += c.width
+		}
 	}
 	// The table puts one padding between cells; leave room for it and for
 	// the scroll bar, so stretching never adds a horizontal scroll bar.
 	avail := s.Width - theme.ScrollBarSize() - theme.Padding()*float32(len(d.cols)+1)
-	// Stretch to fill; shrink down to 70% before the table scrolls sideways
-	// (cells truncate with an ellipsis).
-	scale := float32(1)
-	if base > 0 {
-		scale = max(avail/base, 0.7)
+	all, flexScale := float32(1), float32(1)
+	switch {
+	case base <= 0:
+	case avail >= base:
+		all = avail / base
+	case flex > 0 && avail-(base-flex) >= 0.6*flex:
+		flexScale = (avail - (base - flex)) / flex
+	default:
+		flexScale = 0.6
+		all = max(avail/(base-flex+0.6*flex), 0.6)
 	}
 	for i, c := range d.cols {
-		d.table.SetColumnWidth(i, c.width*scale)
+		w := c.width * all
+		if !c.fixed {
+			w *= flexScale
+		}
+		d.table.SetColumnWidth(i, w)
 	}
 	d.BaseWidget.Resize(s)
 }

@@ -78,6 +78,7 @@ func run(cfg config) error {
 		RefreshInterval: cfg.refresh,
 		StartView:       cfg.view,
 		Activity:        db,
+		Permanent:       clients.Permanent,
 	})
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)

@@ -21,8 +21,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/activity"
+	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/f2b/f2btest"
+	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/internal/testenv"
+	"github.com/bangui/bangui/migrations"
 )
 
 // Window and screen sizes of the smoke test.
@@ -65,9 +70,15 @@ func TestWindowSmoke(t *testing.T) {
 		{"light", "jails", "jails-light.png"},
 		{"dark", "bans", "bans.png"},
 		{"light", "bans", "bans-light.png"},
+		{"dark", "activity", "activity.png"},
+		{"light", "activity", "activity-light.png"},
 	} {
 		t.Run(run.view+"-"+run.theme, func(t *testing.T) {
-			a := startApp(t, bin, display, srv.Socket, run.theme, run.view)
+			data := ""
+			if run.view == "activity" {
+				data = seedActivity(t, srv)
+			}
+			a := startApp(t, bin, display, srv.Socket, run.theme, run.view, data)
 			wid := waitWindow(t, a, display)
 
 			settle(t, a, display, wid) // loaded
@@ -350,15 +361,52 @@ func startServerWithBans(t *testing.T) *f2btest.Server {
 	return srv
 }
 
+// seedActivity returns a cache folder whose activity log holds real
+// actions, recorded by core/activity as the window records them, against
+// the test's fail2ban server: a ban, its unban, a bantime edit, and a ban
+// refused for a bad address. The server ends as it started.
+func seedActivity(t *testing.T, srv *f2btest.Server) string {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "bangui.db"), migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	client := f2b.New(f2b.UnixDialer{Path: srv.Socket}, f2b.Config{})
+	defer client.Close()
+	s, ok, err := core.EnsureLocalServer(ctx, db, srv.Socket, func(ctx context.Context, _ string) error { return client.Ping(ctx) })
+	if err != nil || !ok {
+		t.Fatalf("local server: %v %v", ok, err)
+	}
+	rec := activity.Wrap(client, &activity.Service{Rec: &activity.Recorder{Log: db}}, s)
+	if _, err := rec.BanIP(ctx, "app2", []string{"203.0.113.77", "203.0.113.78"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.UnbanIP(ctx, "app2", []string{"203.0.113.77", "203.0.113.78"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.SetBanTime(ctx, "app2", "1h"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.BanIP(ctx, "app1", []string{"999.1.1.1"}, nil); err == nil {
+		t.Fatal("a bad address was banned")
+	}
+	return dir
+}
+
 // startApp runs the app on display against socket with the given
 // FYNE_THEME. Its HOME, XDG folders and cache live in a temp dir, so
 // Fyne's preferences and BanGUI's database land there. A cleanup stops it
 // and, if the test failed, logs its output.
-func startApp(t *testing.T, bin, display, socket, fyneTheme, view string) *proc {
+func startApp(t *testing.T, bin, display, socket, fyneTheme, view, data string) *proc {
 	t.Helper()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
-	data := filepath.Join(dir, "data")
+	if data == "" {
+		data = filepath.Join(dir, "data")
+	}
 	for _, d := range []string{home, data} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)

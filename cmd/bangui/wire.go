@@ -14,6 +14,8 @@ import (
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/activity"
 	"github.com/bangui/bangui/core/f2b"
+	"github.com/bangui/bangui/core/jailconf"
+	"github.com/bangui/bangui/core/local"
 	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/ui"
 )
@@ -110,4 +112,15 @@ func markInterrupted(db *store.DB) {
 	} else if n > 0 {
 		slog.Warn("activity log: actions interrupted by the last exit", "count", n)
 	}
+}
+
+// Permanent returns the permanent-edit path of s: BanGUI's own file in the
+// server's config folder, checked and reloaded with fail2ban-client on this
+// machine, every step recorded. SSH servers get theirs with the SSH issue.
+func (c *clients) Permanent(s core.Server) ui.Permanent {
+	if s.Kind != core.ServerLocal {
+		return nil // untyped: the view hides the permanent buttons
+	}
+	ed := &jailconf.Editor{Host: local.Host{}, ConfigDir: s.ConfigDir, Socket: s.Socket}
+	return activity.WrapPermanent(ed, c.svc.Rec, s)
 }
