@@ -63,7 +63,11 @@ type JailStatus struct {
 	CurrentlyBanned int
 	TotalBanned     int
 	Files           []string
-	BannedIPs       []string // nil for the short form
+	// Backend is what the jail reads: "files" (polling, pyinotify, auto)
+	// or "systemd" (the journal), as its status reveals. fail2ban's socket
+	// does not name the backend or the filter itself.
+	Backend   string
+	BannedIPs []string // nil for the short form
 	// Idle is true when this app put the jail to idle. fail2ban (up to
 	// 1.1) has no command that reads the idle state back.
 	Idle bool

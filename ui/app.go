@@ -30,7 +30,8 @@ type Deps struct {
 	Source func(core.Server) ServerClient
 	// RefreshInterval is how often the jails view polls (default 5 s).
 	RefreshInterval time.Duration
-	// StartView names the tab shown first: "jails" (default), "bans" or
+	// StartView names the tab shown first: "jails" (default), "settings"
+	// (the jails view with the selected jail's settings), "bans" or
 	// "activity".
 	StartView string
 	// Activity reads the activity log (the cache).
@@ -75,6 +76,8 @@ func New(w fyne.Window, deps Deps) *App {
 		container.NewTabItemWithIcon("Activity", theme.HistoryIcon(), a.acts.root),
 	)
 	switch deps.StartView {
+	case "settings":
+		a.jails.lower.SelectIndex(1)
 	case "bans":
 		a.tabs.SelectIndex(1)
 	case "activity":

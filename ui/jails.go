@@ -66,6 +66,7 @@ type jailsView struct {
 	ctl      JailControl // reads and changes one jail's settings
 	perm     Permanent   // nil when the server's config files are out of reach
 	detail   *jailDetail
+	lower    *container.AppTabs // the selected jail's bans and settings
 	selected string
 	gen      int                // bumps on server change; stale results are dropped
 	parent   context.Context    // the app's; cancelling it stops everything
@@ -91,7 +92,7 @@ func newJailsView(w fyne.Window, interval time.Duration, onState func(core.Serve
 		v.everySel.SetSelected(l)
 	} else if interval > 0 {
 		// A period given on the command line that is not in the list.
-		l = fmt.Sprintf("Refresh every %s", interval)
+		l = fmt.Sprintf("Every %s", interval)
 		v.everySel.Options = append([]string{l}, refreshChoices...)
 		v.everySel.SetSelected(l)
 	}
@@ -110,6 +111,7 @@ func newJailsView(w fyne.Window, interval time.Duration, onState func(core.Serve
 	v.jails = newDataTable([]column[core.JailStatus]{
 		{title: "Jail", width: 200, text: func(s core.JailStatus) string { return s.Name }},
 		{title: "State", width: 90, text: jailState},
+		{title: "Reads", width: 80, text: func(s core.JailStatus) string { return dashIfEmpty(s.Backend) }},
 		{title: "Failed now", width: 110, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.CurrentlyFailed) }},
 		{title: "Banned now", width: 115, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.CurrentlyBanned) }},
 		{title: "Total failed", width: 115, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.TotalFailed) }},
@@ -132,12 +134,12 @@ func newJailsView(w fyne.Window, interval time.Duration, onState func(core.Serve
 
 	v.detail = newJailDetail(w)
 	v.detail.onChanged = v.onRefresh
-	lower := container.NewAppTabs(
+	v.lower = container.NewAppTabs(
 		container.NewTabItemWithIcon("Bans", theme.VisibilityOffIcon(), container.NewBorder(v.bansHead, nil, nil, nil, v.bans)),
 		container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), v.detail.root),
 	)
-	split := container.NewVSplit(v.jails, lower)
-	split.Offset = 0.42
+	split := container.NewVSplit(v.jails, v.lower)
+	split.Offset = 0.36
 	v.tables = split
 	v.body = container.NewStack(v.state)
 	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(v.everySel, v.refreshB)), container.NewVBox(v.title, v.subtitle))
@@ -285,11 +287,11 @@ func (v *jailsView) loop(ctx context.Context, gen int, s core.Server, src JailSo
 }
 
 // refreshChoices are the periods the user can pick for automatic refresh.
-var refreshChoices = []string{"Refresh every 2 s", "Refresh every 5 s", "Refresh every 15 s", "Refresh every 60 s", "Paused"}
+var refreshChoices = []string{"Every 2 s", "Every 5 s", "Every 15 s", "Every 60 s", "Paused"}
 
 var refreshPeriods = map[string]time.Duration{
-	"Refresh every 2 s": 2 * time.Second, "Refresh every 5 s": 5 * time.Second,
-	"Refresh every 15 s": 15 * time.Second, "Refresh every 60 s": time.Minute, "Paused": 0,
+	"Every 2 s": 2 * time.Second, "Every 5 s": 5 * time.Second,
+	"Every 15 s": 15 * time.Second, "Every 60 s": time.Minute, "Paused": 0,
 }
 
 func refreshLabel(d time.Duration) (string, bool) {

@@ -81,7 +81,7 @@ func goodSource() *fakeSource {
 		version: func() (core.Version, error) { return core.ParseVersion("1.0.2") },
 		overview: func() ([]core.JailStatus, error) {
 			return []core.JailStatus{
-				{Name: "sshd", CurrentlyFailed: 4, TotalFailed: 12345, CurrentlyBanned: 2, TotalBanned: 9},
+				{Name: "sshd", CurrentlyFailed: 4, TotalFailed: 12345, CurrentlyBanned: 2, TotalBanned: 9, Backend: "files"},
 				{Name: "nginx-http-auth", Idle: true},
 			}, nil
 		},
@@ -123,7 +123,7 @@ func TestJailsViewShowsJailsAndFirstJailsBans(t *testing.T) {
 	v, _ := newTestJails(t, goodSource())
 	v.update(context.Background())
 
-	want := "sshd | running | 4 | 2 | 12 345 | 9\nnginx-http-auth | idle | 0 | 0 | 0 | 0\n"
+	want := "sshd | running | files | 4 | 2 | 12 345 | 9\nnginx-http-auth | idle | – | 0 | 0 | 0 | 0\n"
 	if got := v.lines(); got != want {
 		t.Fatalf("jail rows:\n%s\nwant:\n%s", got, want)
 	}
@@ -237,19 +237,19 @@ func TestFormatters(t *testing.T) {
 func TestJailsViewRefreshPicker(t *testing.T) {
 	test.NewTempApp(t)
 	v := newJailsView(nil, 5*time.Second, nil)
-	if v.everySel.Selected != "Refresh every 5 s" || time.Duration(v.every.Load()) != 5*time.Second {
+	if v.everySel.Selected != "Every 5 s" || time.Duration(v.every.Load()) != 5*time.Second {
 		t.Fatalf("default %q", v.everySel.Selected)
 	}
 	v.everySel.SetSelected("Paused")
 	if v.every.Load() != 0 {
 		t.Fatal("pause did not stop the refresh")
 	}
-	v.everySel.SetSelected("Refresh every 60 s")
+	v.everySel.SetSelected("Every 60 s")
 	if time.Duration(v.every.Load()) != time.Minute {
 		t.Fatal("60 s not applied")
 	}
 	odd := newJailsView(nil, 1500*time.Millisecond, nil)
-	if odd.everySel.Selected != "Refresh every 1.5s" {
+	if odd.everySel.Selected != "Every 1.5s" {
 		t.Fatalf("command-line period %q", odd.everySel.Selected)
 	}
 }

@@ -190,7 +190,7 @@ func TestTypedCommandsOnRecordings(t *testing.T) {
 		t.Fatalf("jails %v %v", jails, err)
 	}
 	st, err := c.JailStatus(ctx, "app1")
-	if err != nil || st.CurrentlyBanned != 3 || len(st.BannedIPs) != 3 || !slices.Contains(st.BannedIPs, "2001:db8::10") || len(st.Files) != 1 {
+	if err != nil || st.CurrentlyBanned != 3 || len(st.BannedIPs) != 3 || !slices.Contains(st.BannedIPs, "2001:db8::10") || len(st.Files) != 1 || st.Backend != "files" {
 		t.Fatalf("status %+v %v", st, err)
 	}
 	short, err := c.JailStatusShort(ctx, "app1")
@@ -305,5 +305,23 @@ func TestFeatureSupports(t *testing.T) {
 		if got := c.f.supports(v); got != c.want {
 			t.Errorf("%s %s: got %v", c.f.name, c.v, got)
 		}
+	}
+}
+
+// A systemd jail reports "Journal matches" instead of a file list.
+func TestDecodeJournalStatus(t *testing.T) {
+	v := []any{
+		pickle.Tuple{"Filter", []any{
+			pickle.Tuple{"Currently failed", int64(1)}, pickle.Tuple{"Total failed", int64(7)},
+			pickle.Tuple{"Journal matches", []any{"_SYSTEMD_UNIT=sshd.service + _COMM=sshd"}},
+		}},
+		pickle.Tuple{"Actions", []any{
+			pickle.Tuple{"Currently banned", int64(2)}, pickle.Tuple{"Total banned", int64(5)},
+			pickle.Tuple{"Banned IP list", []any{"192.0.2.1", "192.0.2.2"}},
+		}},
+	}
+	st, err := decodeJailStatus(v, true)
+	if err != nil || st.Backend != "systemd" || st.Files != nil || st.TotalFailed != 7 || len(st.BannedIPs) != 2 {
+		t.Fatalf("%+v %v", st, err)
 	}
 }

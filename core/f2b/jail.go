@@ -67,9 +67,12 @@ func decodeJailStatus(v any, withIPs bool) (st core.JailStatus, err error) {
 	}
 	// Non-file backends (systemd) report a "Journal matches" list instead.
 	if _, ok := filter["File list"]; ok {
+		st.Backend = "files"
 		if st.Files, err = field(filter, "File list", asStrings); err != nil {
 			return st, err
 		}
+	} else if _, ok := filter["Journal matches"]; ok {
+		st.Backend = "systemd"
 	}
 	if st.CurrentlyBanned, err = field(actions, "Currently banned", asInt); err != nil {
 		return st, err
