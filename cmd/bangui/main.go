@@ -38,8 +38,8 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.dataDir, "data", defaultDataDir(), "folder of the local cache (bangui.db)")
 	flag.StringVar(&cfg.socket, "socket", "", "socket of the local fail2ban (default: from fail2ban.conf, else "+f2b.DefaultSocket+")")
-	flag.StringVar(&cfg.confDir, "fail2ban-config", f2b.DefaultConfigDir, "the local fail2ban's config folder, read to find its socket")
-	flag.StringVar(&cfg.view, "view", "jails", "view to open: jails, bans or activity")
+	flag.StringVar(&cfg.confDir, "fail2ban-config", f2b.DefaultConfigDir, "the local fail2ban's config folder: where its socket is set and where BanGUI writes jail.d/bangui.local")
+	flag.StringVar(&cfg.view, "view", "jails", "view to open: jails, settings, bans or activity")
 	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban")
 	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width")
 	flag.Float64Var(&cfg.windowH, "height", 720, "initial window height")
@@ -69,7 +69,7 @@ func run(cfg config) error {
 		cfg.socket = f2b.FindSocket(cfg.confDir)
 	}
 	markInterrupted(db)
-	clients := newClients(db)
+	clients := newClients(db, cfg.confDir)
 	defer clients.Close()
 
 	shell := ui.New(w, ui.Deps{

@@ -70,6 +70,8 @@ func TestWindowSmoke(t *testing.T) {
 		{"light", "jails", "jails-light.png"},
 		{"dark", "bans", "bans.png"},
 		{"light", "bans", "bans-light.png"},
+		{"dark", "settings", "settings.png"},
+		{"light", "settings", "settings-light.png"},
 		{"dark", "activity", "activity.png"},
 		{"light", "activity", "activity-light.png"},
 	} {

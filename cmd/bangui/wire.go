@@ -39,15 +39,17 @@ func loadServers(db *store.DB, socket string) ui.ServerLoader {
 // clients keeps one fail2ban client per server, made on first use; every
 // change made through it is recorded in the activity log.
 type clients struct {
-	svc  *activity.Service
-	mu   sync.Mutex
-	byID map[int64]*activity.Client
+	svc     *activity.Service
+	confDir string // the local fail2ban's config folder (-fail2ban-config)
+	mu      sync.Mutex
+	byID    map[int64]*activity.Client
 }
 
-func newClients(db *store.DB) *clients {
+func newClients(db *store.DB, confDir string) *clients {
 	return &clients{
-		svc:  &activity.Service{Rec: &activity.Recorder{Log: db}},
-		byID: map[int64]*activity.Client{},
+		confDir: confDir,
+		svc:     &activity.Service{Rec: &activity.Recorder{Log: db}},
+		byID:    map[int64]*activity.Client{},
 	}
 }
 
@@ -121,6 +123,10 @@ func (c *clients) Permanent(s core.Server) ui.Permanent {
 	if s.Kind != core.ServerLocal {
 		return nil // untyped: the view hides the permanent buttons
 	}
-	ed := &jailconf.Editor{Host: local.Host{}, ConfigDir: s.ConfigDir, Socket: s.Socket}
+	dir := s.ConfigDir
+	if dir == "" {
+		dir = c.confDir
+	}
+	ed := &jailconf.Editor{Host: local.Host{}, ConfigDir: dir, Socket: s.Socket}
 	return activity.WrapPermanent(ed, c.svc.Rec, s)
 }
