@@ -80,7 +80,7 @@ func TestWindowSmoke(t *testing.T) {
 			if run.view == "activity" {
 				data = seedActivity(t, srv)
 			}
-			a := startApp(t, bin, display, srv.Socket, run.theme, run.view, data)
+			a := startApp(t, bin, display, srv, run.theme, run.view, data)
 			wid := waitWindow(t, a, display)
 
 			settle(t, a, display, wid) // loaded
@@ -402,7 +402,7 @@ func seedActivity(t *testing.T, srv *f2btest.Server) string {
 // FYNE_THEME. Its HOME, XDG folders and cache live in a temp dir, so
 // Fyne's preferences and BanGUI's database land there. A cleanup stops it
 // and, if the test failed, logs its output.
-func startApp(t *testing.T, bin, display, socket, fyneTheme, view, data string) *proc {
+func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme, view, data string) *proc {
 	t.Helper()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
@@ -415,7 +415,8 @@ func startApp(t *testing.T, bin, display, socket, fyneTheme, view, data string) 
 		}
 	}
 	cmd := exec.Command(bin,
-		"-socket", socket,
+		"-socket", srv.Socket,
+		"-fail2ban-config", srv.ConfDir,
 		"-data", data,
 		"-refresh", "1s",
 		"-view", view,
