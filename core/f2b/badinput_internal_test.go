@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	pickle "github.com/kisielk/og-rek"
 
 	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/internal/testenv"
 )
 
 // Every bad input the issue lists gets a clear error and sends nothing: the
@@ -139,26 +139,7 @@ func TestDialPermissionDenied(t *testing.T) {
 		}
 		return
 	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil || runtime.GOOS != "linux" {
-		t.Skip("setpriv (util-linux) is needed to drop root for this test")
-	}
-	// The test binary may sit in a 0700 build folder: copy it where nobody
-	// can run it.
-	bin := filepath.Join(dir, "f2b.test")
-	data, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-test.run=^TestDialPermissionDenied$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "BANGUI_DIAL_AS_NOBODY="+sock, "HOME="+dir, "GOCOVERDIR="+dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte("PASS")) {
-		t.Fatalf("as nobody: %v\n%s", err, out)
-	}
+	testenv.RunAsNobody(t, dir, "TestDialPermissionDenied", "BANGUI_DIAL_AS_NOBODY="+sock)
 }
 
 // A reply cut off mid-pickle is an error, and the client recovers on the

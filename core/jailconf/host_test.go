@@ -1,12 +1,9 @@
 package jailconf_test
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +11,7 @@ import (
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/jailconf"
 	"github.com/bangui/bangui/core/local"
+	"github.com/bangui/bangui/internal/testenv"
 )
 
 // fakeHost is the local machine with fail2ban-client replaced by run,
@@ -227,10 +225,6 @@ func TestApplyNotWritable(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("run as root to test this (it drops to nobody with setpriv)")
 	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil || runtime.GOOS != "linux" {
-		t.Skip("setpriv (util-linux) is needed to drop root for this test")
-	}
 	dir, err := os.MkdirTemp("", "perm")
 	if err != nil {
 		t.Fatal(err)
@@ -244,21 +238,8 @@ func TestApplyNotWritable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	bin := filepath.Join(dir, "jailconf.test")
-	data, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-test.run=^TestApplyNotWritable$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), "BANGUI_JAILCONF_AS_NOBODY="+dir, "HOME="+dir, "GOCOVERDIR="+dir)
-	out, err := cmd.CombinedOutput()
+	out := testenv.RunAsNobody(t, dir, "TestApplyNotWritable", "BANGUI_JAILCONF_AS_NOBODY="+dir)
 	t.Logf("as nobody:\n%s", out)
-	if err != nil || !bytes.Contains(out, []byte("--- PASS")) {
-		t.Fatalf("as nobody: %v", err)
-	}
 	if _, err := os.Lstat(filepath.Join(dir, "without-jail.d", "jail.d")); !os.IsNotExist(err) {
 		t.Errorf("jail.d created: %v", err)
 	}

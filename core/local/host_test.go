@@ -3,14 +3,11 @@
 package local_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/local"
+	"github.com/bangui/bangui/internal/testenv"
 )
 
 func TestReadWriteRemove(t *testing.T) {
@@ -194,24 +192,7 @@ func TestPermissionDenied(t *testing.T) {
 		checkPermissionDenied(t, dir)
 		return
 	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil || runtime.GOOS != "linux" {
-		t.Skip("setpriv (util-linux) is needed to drop root for this test")
-	}
-	bin := filepath.Join(dir, "local.test")
-	data, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-test.run=^TestPermissionDenied$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), "BANGUI_LOCAL_AS_NOBODY="+dir, "HOME="+dir, "GOCOVERDIR="+dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte("--- PASS")) {
-		t.Fatalf("as nobody: %v\n%s", err, out)
-	}
+	testenv.RunAsNobody(t, dir, "TestPermissionDenied", "BANGUI_LOCAL_AS_NOBODY="+dir)
 }
 
 func checkPermissionDenied(t *testing.T, dir string) {
