@@ -15,12 +15,12 @@ type BanFilter struct {
 	Jail  string
 }
 
-// FilterBans returns the bans that match f, in their order. The input is
-// not changed. An empty filter returns bans itself.
+// FilterBans returns the bans that match f, in their order, in a new
+// slice (so the caller may sort it); the input is not changed.
 func FilterBans(bans []Ban, f BanFilter) []Ban {
 	q := strings.ToLower(strings.TrimSpace(f.Query))
 	if q == "" && f.Jail == "" {
-		return bans
+		return slices.Clone(bans)
 	}
 	var prefix netip.Prefix
 	isNet := false

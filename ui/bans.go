@@ -272,10 +272,7 @@ func (v *bansView) shown() []core.Ban {
 	if j := v.jailSel.Selected; j != "" && j != "All jails" {
 		f.Jail = j
 	}
-	rows := core.FilterBans(v.all, f)
-	if len(rows) > 0 && &rows[0] == &v.all[0] {
-		rows = append([]core.Ban(nil), rows...) // keep v.all in server order
-	}
+	rows := core.FilterBans(v.all, f) // a copy: v.all keeps the server's order
 	core.SortBans(rows, v.sortKey, v.sortDesc)
 	return rows
 }
