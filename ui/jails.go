@@ -249,19 +249,6 @@ func (v *jailsView) showDetail(jail string, idle bool) {
 	v.detail.showIdle(idle)
 }
 
-// do applies f on the UI goroutine unless ctx ended first (server switched
-// or view stopped).
-func do(ctx context.Context, f func()) {
-	if ctx.Err() != nil {
-		return
-	}
-	fyne.Do(func() {
-		if ctx.Err() == nil {
-			f()
-		}
-	})
-}
-
 // loop refreshes on the period the user picked and redraws the "time
 // left" column every second. It runs in its own goroutine until ctx ends.
 func (v *jailsView) loop(ctx context.Context, gen int, s core.Server, src JailSource) {
@@ -283,29 +270,6 @@ func (v *jailsView) loop(ctx context.Context, gen int, s core.Server, src JailSo
 				v.fetch(ctx, gen, s, src, v.selectedNow.Load().(string))
 			}
 		}
-	}
-}
-
-// refreshChoices are the periods the user can pick for automatic refresh.
-var refreshChoices = []string{"Every 2 s", "Every 5 s", "Every 15 s", "Every 60 s", "Paused"}
-
-var refreshPeriods = map[string]time.Duration{
-	"Every 2 s": 2 * time.Second, "Every 5 s": 5 * time.Second,
-	"Every 15 s": 15 * time.Second, "Every 60 s": time.Minute, "Paused": 0,
-}
-
-func refreshLabel(d time.Duration) (string, bool) {
-	for l, p := range refreshPeriods {
-		if p == d {
-			return l, true
-		}
-	}
-	return "", false
-}
-
-func (v *jailsView) onEvery(label string) {
-	if d, ok := refreshPeriods[label]; ok {
-		v.every.Store(int64(d))
 	}
 }
 

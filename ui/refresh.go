@@ -1,0 +1,28 @@
+package ui
+
+import "time"
+
+// The refresh period picker of the jails view.
+
+// refreshChoices are the periods the user can pick for automatic refresh.
+var refreshChoices = []string{"Every 2 s", "Every 5 s", "Every 15 s", "Every 60 s", "Paused"}
+
+var refreshPeriods = map[string]time.Duration{
+	"Every 2 s": 2 * time.Second, "Every 5 s": 5 * time.Second,
+	"Every 15 s": 15 * time.Second, "Every 60 s": time.Minute, "Paused": 0,
+}
+
+func refreshLabel(d time.Duration) (string, bool) {
+	for l, p := range refreshPeriods {
+		if p == d {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+func (v *jailsView) onEvery(label string) {
+	if d, ok := refreshPeriods[label]; ok {
+		v.every.Store(int64(d))
+	}
+}
