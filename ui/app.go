@@ -39,6 +39,9 @@ type Deps struct {
 	// Permanent returns the permanent-edit path of a server, or nil when
 	// its config files are out of reach. May be nil.
 	Permanent func(core.Server) Permanent
+	// Failures returns where a server's failure counts come from (its
+	// fail2ban database), or nil. May be nil.
+	Failures func(core.Server) FailureSource
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -127,7 +130,11 @@ func (a *App) onServerSelected(s core.Server) {
 		perm = a.deps.Permanent(s)
 	}
 	a.jails.setServer(s, c, c, perm)
-	a.bans.setServer(s, c)
+	var fails FailureSource
+	if a.deps.Failures != nil {
+		fails = a.deps.Failures(s)
+	}
+	a.bans.setServer(s, c, fails)
 	a.acts.setServer(s)
 }
 

@@ -30,6 +30,13 @@ type BanSource interface {
 	UnbanAll(ctx context.Context) (int, error)
 }
 
+// FailureSource tells how many failures led to each current ban, keyed by
+// jail+"|"+IP. It reads fail2ban's own database, which fail2ban keeps
+// root-only; it may be absent.
+type FailureSource interface {
+	Failures(ctx context.Context) (map[string]int, error)
+}
+
 // bansView lists every current ban of a server across its jails, with
 // filter, sort, multi-select, unban, and a manual ban.
 type bansView struct {
@@ -57,6 +64,8 @@ type bansView struct {
 	// UI goroutine only.
 	server   core.Server
 	src      BanSource
+	fails    FailureSource  // nil when fail2ban's database is out of reach
+	failures map[string]int // jail|ip -> failures, from the last fetch
 	all      []core.Ban // last fetch, in server order
 	jails    []string   // the server's jails, for the ban form
 	sortKey  string
@@ -109,9 +118,14 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 			return formatClock(b.End)
 		}},
 		{title: "Time left", width: 90, fixed: true, align: fyne.TextAlignTrailing, text: func(b core.Ban) string { return formatLeft(b.Remaining(v.now())) }},
-		// Failures and country come from the history cache and the geo
-		// store (later issues); the columns are here so the layout holds.
-		{title: "Failures", width: 75, align: fyne.TextAlignTrailing, text: func(core.Ban) string { return "–" }},
+		// Failures come from fail2ban's database when it can be read; the
+		// country from the geo store (a later issue).
+		{title: "Failures", width: 75, align: fyne.TextAlignTrailing, text: func(b core.Ban) string {
+			if n, ok := v.failures[banKey(b)]; ok {
+				return formatCount(n)
+			}
+			return "–"
+		}},
 		{title: "Country", width: 75, text: func(core.Ban) string { return "–" }},
 	})
 	v.filter.OnChanged = func(string) { v.show() }
@@ -168,10 +182,11 @@ func (v *bansView) setEnabled(on bool) {
 }
 
 // setServer switches to s and keeps the list fresh on the interval.
-func (v *bansView) setServer(s core.Server, src BanSource) {
+func (v *bansView) setServer(s core.Server, src BanSource, fails FailureSource) {
 	v.stop()
 	v.gen++
 	v.server, v.src, v.all, v.marked = s, src, nil, map[string]bool{}
+	v.fails, v.failures = fails, nil
 	v.status.SetText("Loading bans of " + s.Name + "…")
 	v.whereOut.SetText("")
 	v.show()
@@ -216,37 +231,54 @@ func (v *bansView) loop(ctx context.Context, gen int) {
 func (v *bansView) fetch(ctx context.Context, gen int) {
 	callCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	jails, bans, err := loadBans(callCtx, v.src)
-	do(ctx, func() { v.apply(gen, jails, bans, err) })
+	snap := loadBans(callCtx, v.src, v.fails)
+	do(ctx, func() { v.apply(gen, snap) })
 }
 
-func loadBans(ctx context.Context, src BanSource) ([]string, []core.Ban, error) {
-	jails, err := src.Jails(ctx)
-	if err != nil {
-		return nil, nil, err
+// banSnapshot is one fetch of the bans view.
+type banSnapshot struct {
+	jails    []string
+	bans     []core.Ban
+	err      error
+	failures map[string]int
+	failErr  error
+}
+
+func loadBans(ctx context.Context, src BanSource, fails FailureSource) (snap banSnapshot) {
+	if snap.jails, snap.err = src.Jails(ctx); snap.err != nil {
+		return snap
 	}
-	bans, err := src.AllBans(ctx)
-	return jails, bans, err
+	if snap.bans, snap.err = src.AllBans(ctx); snap.err != nil {
+		return snap
+	}
+	if fails != nil {
+		snap.failures, snap.failErr = fails.Failures(ctx)
+	}
+	return snap
 }
 
 // update fetches and shows now, blocking; for tests.
 func (v *bansView) update(ctx context.Context) {
-	jails, bans, err := loadBans(ctx, v.src)
-	v.apply(v.gen, jails, bans, err)
+	v.apply(v.gen, loadBans(ctx, v.src, v.fails))
 }
 
-func (v *bansView) apply(gen int, jailList []string, bans []core.Ban, err error) {
+func (v *bansView) apply(gen int, snap banSnapshot) {
 	if gen != v.gen {
 		return
 	}
-	if err != nil {
-		v.status.SetText("Could not read the bans: " + core.ErrorMessage(err))
+	if snap.err != nil {
+		v.status.SetText("Could not read the bans: " + core.ErrorMessage(snap.err))
 		return
 	}
-	if strings.HasPrefix(v.status.Text, "Loading bans") || strings.HasPrefix(v.status.Text, "Could not read") {
+	if strings.HasPrefix(v.status.Text, "Loading bans") || strings.HasPrefix(v.status.Text, "Could not read") ||
+		strings.HasPrefix(v.status.Text, "Failures unknown") {
 		v.status.SetText("")
 	}
-	v.all, v.jails = bans, jailList
+	if snap.failErr != nil && v.status.Text == "" {
+		v.status.SetText("Failures unknown: " + core.ErrorMessage(snap.failErr))
+	}
+	bans, jailList := snap.bans, snap.jails
+	v.all, v.jails, v.failures = bans, jailList, snap.failures
 	// Selection survives refreshes, minus bans that ended.
 	live := make(map[string]bool, len(v.marked))
 	jails := map[string]bool{}
