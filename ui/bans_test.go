@@ -228,3 +228,20 @@ func TestBanJobErrorAndWhere(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+func TestBansViewFailuresUnreadable(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	v := newBansView(w, 0)
+	v.spawn = func(f func()) { f() }
+	v.setServer(core.Server{ID: 1, Name: "web1"}, banSource(), failuresFunc(func() (map[string]int, error) {
+		return nil, core.Errorf(core.EPERMISSION, "/var/lib/fail2ban/fail2ban.sqlite3 is root-only (0600): run BanGUI as root")
+	}))
+	t.Cleanup(v.stop)
+	if !strings.HasPrefix(v.status.Text, "Failures unknown: /var/lib/fail2ban/fail2ban.sqlite3 is root-only") || len(v.table.rows) != 4 {
+		t.Fatalf("status %q, %d rows", v.status.Text, len(v.table.rows))
+	}
+	if v.table.cellText(0, 6) != "–" {
+		t.Fatal("a failure count without a database")
+	}
+}
