@@ -42,6 +42,9 @@ type Deps struct {
 	// Failures returns where a server's failure counts come from (its
 	// fail2ban database), or nil. May be nil.
 	Failures func(core.Server) FailureSource
+	// JailInfo returns where a server's jail filters and backends are
+	// read from (its config files), or nil. May be nil.
+	JailInfo func(core.Server) JailInfoSource
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -129,7 +132,11 @@ func (a *App) onServerSelected(s core.Server) {
 	if a.deps.Permanent != nil {
 		perm = a.deps.Permanent(s)
 	}
-	a.jails.setServer(s, c, c, perm)
+	var info JailInfoSource
+	if a.deps.JailInfo != nil {
+		info = a.deps.JailInfo(s)
+	}
+	a.jails.setServer(s, c, c, perm, info)
 	var fails FailureSource
 	if a.deps.Failures != nil {
 		fails = a.deps.Failures(s)

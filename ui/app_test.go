@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +43,12 @@ func TestAppSelectsFirstServerAndShowsState(t *testing.T) {
 		LoadServers: func(context.Context) ([]core.Server, error) {
 			return []core.Server{{ID: 7, Name: "local", Kind: core.ServerLocal, Socket: "/run/f2b.sock"}}, nil
 		},
-		Source:          func(core.Server) ServerClient { return src },
+		Source: func(core.Server) ServerClient { return src },
+		JailInfo: func(core.Server) JailInfoSource {
+			return jailInfoFunc(func() (map[string]JailInfo, error) {
+				return map[string]JailInfo{"sshd": {Filter: "sshd[mode=aggressive]", Backend: "systemd"}}, nil
+			})
+		},
 		RefreshInterval: time.Hour,
 	})
 	a.jails.interval, a.bans.interval = 0, 0
@@ -52,6 +58,9 @@ func TestAppSelectsFirstServerAndShowsState(t *testing.T) {
 	a.jails.detail.spawn = func(f func()) { f() }
 	t.Cleanup(a.Stop)
 	a.Start()
+	if got := a.jails.lines(); !strings.HasPrefix(got, "sshd | running | sshd[mode=aggressive] | systemd | 4") {
+		t.Fatalf("jail row with config info: %q", got)
+	}
 	st := a.servers.states[7]
 	if !st.Online || st.Jails != 2 || st.Banned != 2 {
 		t.Fatalf("state %+v", st)
@@ -72,3 +81,7 @@ func TestFatal(t *testing.T) {
 		t.Fatal("Quit did not quit")
 	}
 }
+
+type jailInfoFunc func() (map[string]JailInfo, error)
+
+func (f jailInfoFunc) JailInfo(context.Context) (map[string]JailInfo, error) { return f() }

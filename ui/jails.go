@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,7 +67,10 @@ type jailsView struct {
 	ctl      JailControl // reads and changes one jail's settings
 	perm     Permanent   // nil when the server's config files are out of reach
 	detail   *jailDetail
-	lower    *container.AppTabs // the selected jail's bans and settings
+	infoMu   sync.Mutex
+	infoSrc  JailInfoSource      // nil when the config files are out of reach
+	info     map[string]JailInfo // from the config files, by jail
+	lower    *container.AppTabs  // the selected jail's bans and settings
 	selected string
 	gen      int                // bumps on server change; stale results are dropped
 	parent   context.Context    // the app's; cancelling it stops everything
@@ -76,6 +80,18 @@ type jailsView struct {
 	// selectedNow mirrors selected for the refresh goroutine.
 	selectedNow atomic.Value // string
 	work        sync.WaitGroup
+}
+
+// JailInfo is what a jail's configuration files say about it: the socket
+// does not tell its filter or backend.
+type JailInfo struct {
+	Filter, Backend string
+}
+
+// JailInfoSource reads the filter and backend of every jail of a server
+// from its configuration files.
+type JailInfoSource interface {
+	JailInfo(ctx context.Context) (map[string]JailInfo, error)
 }
 
 // JailControl reads and changes one jail's settings at runtime.
@@ -111,7 +127,13 @@ func newJailsView(w fyne.Window, interval time.Duration, onState func(core.Serve
 	v.jails = newDataTable([]column[core.JailStatus]{
 		{title: "Jail", width: 200, text: func(s core.JailStatus) string { return s.Name }},
 		{title: "State", width: 90, text: jailState},
-		{title: "Reads", width: 80, text: func(s core.JailStatus) string { return dashIfEmpty(s.Backend) }},
+		{title: "Filter", width: 120, text: func(s core.JailStatus) string { return dashIfEmpty(v.info[s.Name].Filter) }},
+		{title: "Backend", width: 90, text: func(s core.JailStatus) string {
+			if b := v.info[s.Name].Backend; b != "" {
+				return b
+			}
+			return dashIfEmpty(s.Backend) // "files" or "systemd", from the status
+		}},
 		{title: "Failed now", width: 110, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.CurrentlyFailed) }},
 		{title: "Banned now", width: 115, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.CurrentlyBanned) }},
 		{title: "Total failed", width: 115, align: fyne.TextAlignTrailing, text: func(s core.JailStatus) string { return formatCount(s.TotalFailed) }},
@@ -175,11 +197,14 @@ func (v *jailsView) showEmpty(retry func()) {
 
 // setServer switches the view to another server and starts refreshing it
 // on the view's interval until the next switch or stop.
-func (v *jailsView) setServer(s core.Server, src JailSource, ctl JailControl, perm Permanent) {
+func (v *jailsView) setServer(s core.Server, src JailSource, ctl JailControl, perm Permanent, info JailInfoSource) {
 	v.show(s, src)
 	v.ctl, v.perm = ctl, perm
+	v.infoMu.Lock()
+	v.infoSrc = info
+	v.infoMu.Unlock()
 	ctx, gen := v.ctx, v.gen
-	v.spawn(func() { v.fetch(ctx, gen, s, src, "") })
+	v.spawn(func() { v.fetchInfo(ctx, gen); v.fetch(ctx, gen, s, src, "") })
 	if v.interval > 0 {
 		v.work.Add(1)
 		go func() { defer v.work.Done(); v.loop(ctx, gen, s, src) }()
@@ -191,7 +216,7 @@ func (v *jailsView) setServer(s core.Server, src JailSource, ctl JailControl, pe
 func (v *jailsView) show(s core.Server, src JailSource) {
 	v.stop()
 	v.gen++
-	v.server, v.src = s, src
+	v.server, v.src, v.info = s, src, nil
 	v.setSelected("")
 	v.jails.unselect()
 	v.jails.set(nil)
@@ -307,6 +332,33 @@ func load(ctx context.Context, src JailSource, jail string, now time.Time) snaps
 	return snap
 }
 
+// fetchInfo reads the jails' filter and backend from the config files;
+// they change only with a reload, so this runs on server selection and on
+// an explicit refresh, not on every poll.
+func (v *jailsView) fetchInfo(ctx context.Context, gen int) {
+	src := v.infoSource()
+	if src == nil {
+		return
+	}
+	info, err := src.JailInfo(ctx)
+	if err != nil {
+		slog.Info("jail config not readable", "err", err)
+		return
+	}
+	do(ctx, func() {
+		if gen == v.gen {
+			v.info = info
+			v.jails.table.Refresh()
+		}
+	})
+}
+
+func (v *jailsView) infoSource() JailInfoSource {
+	v.infoMu.Lock()
+	defer v.infoMu.Unlock()
+	return v.infoSrc
+}
+
 func (v *jailsView) fetch(ctx context.Context, gen int, s core.Server, src JailSource, jail string) {
 	snap := load(ctx, src, jail, v.now())
 	do(ctx, func() { v.apply(gen, s, snap) })
@@ -404,6 +456,7 @@ func (v *jailsView) onRefresh() {
 	v.refreshB.Disable()
 	gen, s, src, jail, ctx := v.gen, v.server, v.src, v.selected, v.ctx
 	v.spawn(func() {
+		v.fetchInfo(ctx, gen)
 		v.fetch(ctx, gen, s, src, jail)
 		do(ctx, func() { v.refreshB.Enable() })
 	})

@@ -123,7 +123,7 @@ func TestJailsViewShowsJailsAndFirstJailsBans(t *testing.T) {
 	v, _ := newTestJails(t, goodSource())
 	v.update(context.Background())
 
-	want := "sshd | running | files | 4 | 2 | 12 345 | 9\nnginx-http-auth | idle | – | 0 | 0 | 0 | 0\n"
+	want := "sshd | running | – | files | 4 | 2 | 12 345 | 9\nnginx-http-auth | idle | – | – | 0 | 0 | 0 | 0\n"
 	if got := v.lines(); got != want {
 		t.Fatalf("jail rows:\n%s\nwant:\n%s", got, want)
 	}
