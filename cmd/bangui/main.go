@@ -79,6 +79,7 @@ func run(cfg config) error {
 		StartView:       cfg.view,
 		Activity:        db,
 		Permanent:       clients.Permanent,
+		JailInfo:        clients.JailInfo,
 	})
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)

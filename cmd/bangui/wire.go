@@ -15,6 +15,7 @@ import (
 	"github.com/bangui/bangui/core/activity"
 	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/jailconf"
+	"github.com/bangui/bangui/core/jailinfo"
 	"github.com/bangui/bangui/core/local"
 	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/ui"
@@ -129,4 +130,32 @@ func (c *clients) Permanent(s core.Server) ui.Permanent {
 	}
 	ed := &jailconf.Editor{Host: local.Host{}, ConfigDir: dir, Socket: s.Socket}
 	return activity.WrapPermanent(ed, c.svc.Rec, s)
+}
+
+// JailInfo returns where the filter and backend of s's jails are read
+// from: its config files, on this machine only for now.
+func (c *clients) JailInfo(s core.Server) ui.JailInfoSource {
+	if s.Kind != core.ServerLocal {
+		return nil
+	}
+	dir := s.ConfigDir
+	if dir == "" {
+		dir = c.confDir
+	}
+	return configInfo{dir: dir}
+}
+
+// configInfo reads jail filters and backends from a local config folder.
+type configInfo struct{ dir string }
+
+func (c configInfo) JailInfo(ctx context.Context) (map[string]ui.JailInfo, error) {
+	m, err := jailinfo.Read(ctx, local.Host{}, c.dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]ui.JailInfo, len(m))
+	for name, i := range m {
+		out[name] = ui.JailInfo{Filter: i.Filter, Backend: i.Backend}
+	}
+	return out, nil
 }

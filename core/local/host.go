@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/jailinfo"
 )
 
 // Host is the local machine. The zero value is ready to use and safe for
@@ -172,4 +173,10 @@ func fileError(op, path string, err error) error {
 // canceled reports a call abandoned because ctx ended.
 func canceled(what string, err error) error {
 	return core.Wrap(err, core.ECANCELED, what+" was cancelled")
+}
+
+// List returns the names of the regular files in dir, sorted (for
+// jailinfo, which reads jail.d/*.conf and *.local).
+func (Host) List(ctx context.Context, dir string) ([]string, error) {
+	return jailinfo.ListDir(ctx, dir)
 }
