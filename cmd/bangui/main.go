@@ -80,6 +80,7 @@ func run(cfg config) error {
 		Activity:        db,
 		Permanent:       clients.Permanent,
 		JailInfo:        clients.JailInfo,
+		Failures:        clients.Failures,
 	})
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)

@@ -14,6 +14,7 @@ import (
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/activity"
 	"github.com/bangui/bangui/core/f2b"
+	"github.com/bangui/bangui/core/f2bdb"
 	"github.com/bangui/bangui/core/jailconf"
 	"github.com/bangui/bangui/core/jailinfo"
 	"github.com/bangui/bangui/core/local"
@@ -55,7 +56,10 @@ func newClients(db *store.DB, confDir string) *clients {
 }
 
 // Source returns the client of s. It does not dial: the first call does.
-func (c *clients) Source(s core.Server) ui.ServerClient {
+func (c *clients) Source(s core.Server) ui.ServerClient { return c.client(s) }
+
+// client returns the recorded client of s, making it on first use.
+func (c *clients) client(s core.Server) *activity.Client {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cl, ok := c.byID[s.ID]; ok {
@@ -158,4 +162,32 @@ func (c configInfo) JailInfo(ctx context.Context) (map[string]ui.JailInfo, error
 		out[name] = ui.JailInfo{Filter: i.Filter, Backend: i.Backend}
 	}
 	return out, nil
+}
+
+// Failures returns where the failure counts of s's bans come from: its
+// fail2ban database, read-only, on this machine only for now.
+func (c *clients) Failures(s core.Server) ui.FailureSource {
+	if s.Kind != core.ServerLocal {
+		return nil
+	}
+	return dbFailures{c: c.client(s).Client}
+}
+
+// dbFailures reads failure counts from the database a server names.
+type dbFailures struct{ c *f2b.Client }
+
+func (d dbFailures) Failures(ctx context.Context) (map[string]int, error) {
+	path, ok, err := d.c.DBFile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, core.Errorf(core.ENOTFOUND, "this fail2ban keeps no database (dbfile is unset), so it records no failure counts")
+	}
+	db, err := f2bdb.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.Failures(ctx)
 }
