@@ -66,8 +66,8 @@ type bansView struct {
 	src      BanSource
 	fails    FailureSource  // nil when fail2ban's database is out of reach
 	failures map[string]int // jail|ip -> failures, from the last fetch
-	all      []core.Ban // last fetch, in server order
-	jails    []string   // the server's jails, for the ban form
+	all      []core.Ban     // last fetch, in server order
+	jails    []string       // the server's jails, for the ban form
 	sortKey  string
 	sortDesc bool
 	marked   map[string]bool // jail+"|"+ip
