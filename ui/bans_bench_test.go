@@ -81,7 +81,7 @@ func newBenchView(b *testing.B, bans []core.Ban) *benchView {
 		bv.maxRow = max(bv.maxRow, id.Row)
 		bind(id, o)
 	}
-	v.setServer(bv.srv, bv.src)
+	v.setServer(bv.srv, bv.src, nil)
 	b.Cleanup(v.stop)
 	return bv
 }
@@ -110,7 +110,7 @@ func BenchmarkBansViewApply50000(b *testing.B) {
 	var cells int
 	for b.Loop() {
 		b.StopTimer()
-		v.setServer(v.srv, v.src)
+		v.setServer(v.srv, v.src, nil)
 		v.cells = 0
 		b.StartTimer()
 		v.update(ctx)
