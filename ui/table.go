@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -30,6 +31,8 @@ type dataTable[T any] struct {
 	cols  []column[T]
 	rows  []T
 	sel   int // selected row, -1 for none
+
+	widths []float32 // current column widths, as last set
 
 	// onSelected is called with the row a user (or select) picks.
 	onSelected func(row int)
@@ -72,7 +75,7 @@ type tableCell struct {
 
 func newTableCell() *tableCell {
 	c := &tableCell{bg: canvas.NewRectangle(color.Transparent), label: widget.NewLabel("")}
-	c.label.Truncation = fyne.TextTruncateEllipsis
+	c.label.Truncation = fyne.TextTruncateClip
 	c.ExtendBaseWidget(c)
 	return c
 }
@@ -140,8 +143,10 @@ func newDataTable[T any](cols []column[T]) *dataTable[T] {
 		d.table.UnselectAll()
 		d.selectRow(id.Row)
 	}
+	d.widths = make([]float32, len(cols))
 	for i, c := range cols {
 		d.table.SetColumnWidth(i, c.width)
+		d.widths[i] = c.width
 	}
 	d.ExtendBaseWidget(d)
 	return d
@@ -155,7 +160,19 @@ func (d *dataTable[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	}
 	col := d.cols[id.Col]
 	c.label.Alignment = col.align
-	c.label.SetText(col.text(d.rows[id.Row]))
+	text := col.text(d.rows[id.Row])
+	// Fyne 2.7 re-shapes the text of an ellipsis label on every update,
+	// fitting or not (two thirds of scrolling time with 50,000 rows, see
+	// docs/PERFORMANCE.md); so only text that may not fit gets the
+	// ellipsis, judged by a generous width per character.
+	trunc := fyne.TextTruncateClip
+	if id.Col < len(d.widths) && float32(utf8.RuneCountInString(text))*theme.TextSize()*0.62+2*theme.InnerPadding() > d.widths[id.Col] {
+		trunc = fyne.TextTruncateEllipsis
+	}
+	if c.label.Truncation != trunc {
+		c.label.Truncation = trunc
+	}
+	c.label.SetText(text)
 	switch {
 	case id.Row == d.sel || (d.marked != nil && d.marked(d.rows[id.Row])):
 		c.bg.FillColor = theme.Color(theme.ColorNameSelection)
@@ -202,6 +219,7 @@ func (d *dataTable[T]) Resize(s fyne.Size) {
 			w *= flexScale
 		}
 		d.table.SetColumnWidth(i, w)
+		d.widths[i] = w
 	}
 	d.BaseWidget.Resize(s)
 }
