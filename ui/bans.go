@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +76,10 @@ type bansView struct {
 	cancel   context.CancelFunc
 	jobStop  context.CancelFunc // cancels the running ban/unban job
 	work     sync.WaitGroup
+
+	// loadStatus is true while the status line says something about
+	// loading (which the next fetch replaces), not an action's result.
+	loadStatus bool
 
 	// The last question asked and the open ban form, kept for tests.
 	confirm *dialog.ConfirmDialog
@@ -171,6 +174,12 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	return v
 }
 
+// setLoadStatus shows a loading message or error in the status line.
+func (v *bansView) setLoadStatus(text string) {
+	v.status.SetText(text)
+	v.loadStatus = text != ""
+}
+
 func (v *bansView) setEnabled(on bool) {
 	for _, b := range []*widget.Button{v.banB, v.unbanB, v.everyB, v.allB} {
 		if on {
@@ -187,7 +196,7 @@ func (v *bansView) setServer(s core.Server, src BanSource, fails FailureSource) 
 	v.gen++
 	v.server, v.src, v.all, v.marked = s, src, nil, map[string]bool{}
 	v.fails, v.failures = fails, nil
-	v.status.SetText("Loading bans of " + s.Name + "…")
+	v.setLoadStatus("Loading bans of " + s.Name + "…")
 	v.whereOut.SetText("")
 	v.show()
 	v.setEnabled(src != nil)
@@ -267,15 +276,16 @@ func (v *bansView) apply(gen int, snap banSnapshot) {
 		return
 	}
 	if snap.err != nil {
-		v.status.SetText("Could not read the bans: " + core.ErrorMessage(snap.err))
+		v.setLoadStatus("Could not read the bans: " + core.ErrorMessage(snap.err))
 		return
 	}
-	if strings.HasPrefix(v.status.Text, "Loading bans") || strings.HasPrefix(v.status.Text, "Could not read") ||
-		strings.HasPrefix(v.status.Text, "Failures unknown") {
-		v.status.SetText("")
+	// A fetch replaces what the last fetch said; the result line of an
+	// action stays until the next action.
+	if v.loadStatus {
+		v.setLoadStatus("")
 	}
 	if snap.failErr != nil && v.status.Text == "" {
-		v.status.SetText("Failures unknown: " + core.ErrorMessage(snap.failErr))
+		v.setLoadStatus("Failures unknown: " + core.ErrorMessage(snap.failErr))
 	}
 	bans, jailList := snap.bans, snap.jails
 	v.all, v.jails, v.failures = bans, jailList, snap.failures

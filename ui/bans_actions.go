@@ -44,6 +44,7 @@ func (v *bansView) runJob(title string, job func(ctx context.Context, p core.Pro
 	v.progress.Show()
 	v.cancelB.Show()
 	v.status.SetText(title + "…")
+	v.loadStatus = false
 	parent, gen := v.ctx, v.gen
 	progress := func(done, total int) {
 		do(parent, func() { v.progress.SetValue(float64(done) / float64(max(total, 1))) })

@@ -226,7 +226,6 @@ func TestBanJobErrorAndWhere(t *testing.T) {
 	if v.whereOut.Text != "192.0.2.10 is banned now in: nginx, sshd" {
 		t.Fatalf("where: %q", v.whereOut.Text)
 	}
-	_ = context.Background
 }
 
 func TestBansViewFailuresUnreadable(t *testing.T) {
@@ -243,5 +242,29 @@ func TestBansViewFailuresUnreadable(t *testing.T) {
 	}
 	if v.table.cellText(0, 6) != "–" {
 		t.Fatal("a failure count without a database")
+	}
+}
+
+// A fetch clears what the last fetch said, but not an action's result.
+func TestBansViewStatusLine(t *testing.T) {
+	src := banSource()
+	good := src.allBans
+	src.allBans = func() ([]core.Ban, error) { return nil, core.Errorf(core.EUNAVAILABLE, "fail2ban is not running") }
+	src.unban = func(ips ...string) (int, error) { return 1, nil }
+	v := newTestBans(t, src)
+	if v.status.Text != "Could not read the bans: fail2ban is not running" {
+		t.Fatalf("load error: %q", v.status.Text)
+	}
+	src.allBans = good
+	v.update(context.Background())
+	if v.status.Text != "" {
+		t.Fatalf("load error not cleared: %q", v.status.Text)
+	}
+	v.onRowTapped(0)
+	v.onUnbanEverywhere()
+	v.confirm.Confirm()
+	v.update(context.Background())
+	if v.status.Text != "Unban everywhere: lifted 1 ban" {
+		t.Fatalf("action result lost on refresh: %q", v.status.Text)
 	}
 }

@@ -266,11 +266,7 @@ func (v *jailsView) showDetail(jail string, idle bool) {
 	if v.ctl == nil || jail == "" {
 		return
 	}
-	if v.perm == nil {
-		v.detail.show(v.server, jail, v.ctl, v.ctl, nil)
-	} else {
-		v.detail.show(v.server, jail, v.ctl, v.ctl, v.perm)
-	}
+	v.detail.show(v.server, jail, v.ctl, v.ctl, v.perm)
 	v.detail.showIdle(idle)
 }
 

@@ -112,14 +112,7 @@ func TestDialPermissionDenied(t *testing.T) {
 		}
 		return
 	}
-	dir, err := os.MkdirTemp("", "perm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := testenv.NobodyDir(t)
 	sock := filepath.Join(dir, "f2b.sock")
 	l, err := net.Listen("unix", sock)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/store"
 )
 
 // Layout versions (fail2banDb.version) this package reads. fail2ban 0.9 and
@@ -145,13 +146,9 @@ func permissionError(path string, fi fs.FileInfo, err error) error {
 // that SQLite itself applies mode=ro (a plain path would drop it and open
 // read-write, creating a missing file).
 func dsn(path string) string {
-	p := filepath.ToSlash(path)
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	u := url.URL{Scheme: "file", Path: p}
-	return u.String() + "?mode=ro&_pragma=" + url.QueryEscape("busy_timeout(5000)") +
-		"&_pragma=" + url.QueryEscape("query_only(1)")
+	return store.URI(path, "mode=ro",
+		"_pragma="+url.QueryEscape("busy_timeout(5000)"),
+		"_pragma="+url.QueryEscape("query_only(1)"))
 }
 
 // readLayout checks fail2banDb.version and which tables and columns exist.

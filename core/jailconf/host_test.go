@@ -225,11 +225,7 @@ func TestApplyNotWritable(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("run as root to test this (it drops to nobody with setpriv)")
 	}
-	dir, err := os.MkdirTemp("", "perm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
+	dir := testenv.NobodyDir(t)
 	for _, d := range []string{dir, filepath.Join(dir, "with-jail.d"), filepath.Join(dir, "with-jail.d", "jail.d"), filepath.Join(dir, "without-jail.d")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)

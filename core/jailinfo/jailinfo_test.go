@@ -506,14 +506,7 @@ func TestPermissionDenied(t *testing.T) {
 		checkPermissionDenied(t, dir)
 		return
 	}
-	dir, err := os.MkdirTemp("", "perm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := testenv.NobodyDir(t)
 	writeFiles(t, dir, map[string]string{"jail.conf": "[a]\nfilter = x\n", "jail.local": "[a]\nfilter = y\n"})
 	if err := os.Chmod(filepath.Join(dir, "jail.local"), 0o600); err != nil {
 		t.Fatal(err)

@@ -176,14 +176,7 @@ func TestPermissionDenied(t *testing.T) {
 		checkPermissionDenied(t, dir)
 		return
 	}
-	dir, err := os.MkdirTemp("", "perm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := testenv.NobodyDir(t)
 	if os.Getuid() != 0 {
 		if err := os.Chmod(dir, 0o555); err != nil {
 			t.Fatal(err)

@@ -151,19 +151,30 @@ func prepareFile(path string) error {
 	return nil
 }
 
-// dsn builds a modernc.org/sqlite URI DSN for the absolute path. The path is
-// percent-encoded, so spaces, '?', '#' and '%' in folder names are safe: the
-// driver splits the DSN at the first '?', and SQLite decodes the URI path.
+// dsn builds the DSN of the cache: URI with the pragmas every connection
+// runs, plus extra parameters.
 func dsn(path string, extra ...string) string {
+	q := make([]string, 0, len(pragmas)+len(extra))
+	for _, pr := range pragmas {
+		q = append(q, "_pragma="+url.QueryEscape(pr))
+	}
+	return URI(path, append(q, extra...)...)
+}
+
+// URI builds a modernc.org/sqlite DSN for an absolute path: a
+// percent-encoded file: URI followed by the query parameters (already
+// escaped). Spaces, '?', '#' and '%' in folder names are safe: the driver
+// splits the DSN at the first '?', and SQLite decodes the URI path; and
+// SQLite itself applies URI parameters such as mode=ro, which a plain path
+// would drop.
+func URI(path string, query ...string) string {
 	p := filepath.ToSlash(path)
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p // Windows: C:/x → /C:/x, as SQLite expects in file: URIs
 	}
 	u := url.URL{Scheme: "file", Path: p}
-	q := make([]string, 0, len(pragmas)+len(extra))
-	for _, pr := range pragmas {
-		q = append(q, "_pragma="+url.QueryEscape(pr))
+	if len(query) == 0 {
+		return u.String()
 	}
-	q = append(q, extra...)
-	return u.String() + "?" + strings.Join(q, "&")
+	return u.String() + "?" + strings.Join(query, "&")
 }

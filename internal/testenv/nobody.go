@@ -40,3 +40,19 @@ func RunAsNobody(tb testing.TB, dir, test string, env ...string) []byte {
 	}
 	return out
 }
+
+// NobodyDir makes a fresh folder that the user nobody can enter (0755, in
+// the system temp folder: t.TempDir may sit under a 0700 parent), removed
+// when the test ends. It is the dir argument of RunAsNobody.
+func NobodyDir(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", "perm")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
