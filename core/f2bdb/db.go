@@ -139,7 +139,7 @@ func permissionError(path string, fi fs.FileInfo, err error) error {
 		mode = fmt.Sprintf(" (%04o)", fi.Mode().Perm())
 	}
 	return core.Wrap(err, core.EPERMISSION, fmt.Sprintf(
-		"%s is root-only%s: run BanGUI as root, or use the sudo path (coming with SSH support)", path, mode))
+		"%s is root-only%s, so BanGUI cannot read fail2ban's ban history: run BanGUI as root, or give your user read access (sudo setfacl -m u:$USER:r %s)", path, mode, path))
 }
 
 // dsn builds the modernc.org/sqlite DSN: a percent-encoded file: URI, so

@@ -13,26 +13,12 @@ import (
 
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/f2b/f2btest"
+	"github.com/bangui/bangui/core/f2bdb/gen"
 )
 
-// fail2ban 1.0.2's schema (server/database.py, _CREATE_SCRIPTS), layout 4.
-const schemaV4 = `
-CREATE TABLE fail2banDb(version INTEGER);
-CREATE TABLE jails(name TEXT NOT NULL UNIQUE, enabled INTEGER NOT NULL DEFAULT 1);
-CREATE INDEX jails_name ON jails(name);
-CREATE TABLE logs(jail TEXT NOT NULL, path TEXT, firstlinemd5 TEXT, lastfilepos INTEGER DEFAULT 0,
-	FOREIGN KEY(jail) REFERENCES jails(name) ON DELETE CASCADE, UNIQUE(jail, path), UNIQUE(jail, path, firstlinemd5));
-CREATE TABLE bans(jail TEXT NOT NULL, ip TEXT, timeofban INTEGER NOT NULL, bantime INTEGER NOT NULL,
-	bancount INTEGER NOT NULL default 1, data JSON, FOREIGN KEY(jail) REFERENCES jails(name));
-CREATE INDEX bans_jail_timeofban_ip ON bans(jail, timeofban);
-CREATE INDEX bans_jail_ip ON bans(jail, ip);
-CREATE INDEX bans_ip ON bans(ip);
-CREATE TABLE bips(ip TEXT NOT NULL, jail TEXT NOT NULL, timeofban INTEGER NOT NULL, bantime INTEGER NOT NULL,
-	bancount INTEGER NOT NULL default 1, data JSON, PRIMARY KEY(ip, jail), FOREIGN KEY(jail) REFERENCES jails(name));
-CREATE INDEX bips_timeofban ON bips(timeofban);
-CREATE INDEX bips_ip ON bips(ip);
-INSERT INTO fail2banDb(version) VALUES(4);
-`
+// fail2ban 1.0.2's schema (server/database.py, _CREATE_SCRIPTS), layout 4:
+// the one the generator writes.
+const schemaV4 = gen.SchemaV4
 
 // Layout 3: bans has bantime and bancount, there is no bips table yet.
 const schemaV3 = `

@@ -2,8 +2,11 @@ package f2bdb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,18 +164,24 @@ type rawRow struct {
 
 // records runs q (columns as rowSQL gives them) and decodes the rows.
 func (db *DB) records(ctx context.Context, what, q string, args ...any) ([]BanRecord, error) {
-	raws, err := db.query(ctx, what, q, args...)
+	return db.recordsHint(ctx, what, 0, q, args...)
+}
+
+// recordsHint is records for a query expected to return about hint rows.
+func (db *DB) recordsHint(ctx context.Context, what string, hint int, q string, args ...any) ([]BanRecord, error) {
+	raws, err := db.queryHint(ctx, what, hint, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]BanRecord, len(raws))
+	var dec fastDecoder
 	for i, r := range raws {
 		rec := r.rec
 		if r.data == nil && r.dataLen > MaxDataBytes {
 			rec.DataErr = errors.New("data is " + strconv.FormatInt(r.dataLen, 10) + " bytes, more than " +
 				strconv.Itoa(MaxDataBytes) + ": not decoded")
 		} else {
-			rec.Failures, rec.Matches, rec.Extra, rec.DataErr = decodeData(r.data)
+			rec.Failures, rec.Matches, rec.Extra, rec.DataErr = dec.column(r.data, true)
 		}
 		out[i] = rec
 	}
@@ -183,17 +192,27 @@ func (db *DB) records(ctx context.Context, what, q string, args ...any) ([]BanRe
 // transaction, and the shared lock fail2ban's writes wait for) ends before
 // any JSON is decoded.
 func (db *DB) query(ctx context.Context, what, q string, args ...any) ([]rawRow, error) {
+	return db.queryHint(ctx, what, 0, q, args...)
+}
+
+// dataBlock is the size of the blocks that the data columns of one query
+// are copied into (one allocation for many rows).
+const dataBlock = 1 << 20
+
+// queryHint is query for about hint rows.
+func (db *DB) queryHint(ctx context.Context, what string, hint int, q string, args ...any) ([]rawRow, error) {
 	rows, err := db.sql.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.queryError(ctx, err, what)
 	}
-	var out []rawRow
+	out := make([]rawRow, 0, hint)
+	var block []byte
 	for rows.Next() {
 		var (
 			r                            rawRow
 			jail, ip                     *string
 			timeOfBan, banTime, banCount any
-			data                         any
+			data                         sql.RawBytes // the driver's; copied below
 			dataLen                      *int64
 		)
 		if err := rows.Scan(&r.rec.RowID, &jail, &ip, &timeOfBan, &banTime, &banCount, &data, &dataLen); err != nil {
@@ -212,11 +231,13 @@ func (db *DB) query(ctx context.Context, what, q string, args ...any) ([]rawRow,
 		r.rec.BanTime = seconds(bt)
 		bc, _ := toInt64(banCount)
 		r.rec.BanCount = int(max(min(bc, math.MaxInt32), 0))
-		switch d := data.(type) {
-		case []byte:
-			r.data = d // database/sql hands *any a copy
-		case string:
-			r.data = []byte(d)
+		if data != nil { // NULL stays nil
+			if len(data) > cap(block)-len(block) {
+				block = make([]byte, 0, max(dataBlock, len(data)))
+			}
+			start := len(block)
+			block = append(block, data...)
+			r.data = block[start:len(block):len(block)]
 		}
 		if dataLen != nil {
 			r.dataLen = *dataLen
@@ -258,4 +279,56 @@ func toInt64(v any) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// Jails returns the names of every jail that has history rows or is in
+// the jails table (running and stopped ones), sorted. Rows of a jail
+// missing from the jails table (fail2ban enforces the reference only while
+// foreign_keys is on) are found too: the bans index is walked one jail at a
+// time, an index seek each.
+func (db *DB) Jails(ctx context.Context) ([]string, error) {
+	seen := map[string]bool{}
+	rows, err := db.sql.QueryContext(ctx, "SELECT name FROM jails")
+	if err != nil {
+		return nil, db.queryError(ctx, err, "reading the jails of")
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return nil, db.queryError(ctx, err, "reading the jails of")
+		}
+		seen[name] = true
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, db.queryError(ctx, err, "reading the jails of")
+	}
+	last := ""
+	for {
+		var next *string
+		err := db.sql.QueryRowContext(ctx, "SELECT min(jail) FROM bans WHERE jail > ?", last).Scan(&next)
+		if err != nil {
+			return nil, db.queryError(ctx, err, "reading the jails of")
+		}
+		if next == nil {
+			break
+		}
+		seen[*next], last = true, *next
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
+}
+
+// BansAfter returns up to limit rows of jail's history whose (timeofban,
+// rowid) comes after (afterTime, afterRowID), in that order: a keyset walk
+// over fail2ban's bans_jail_timeofban_ip index. It is how the history sync
+// pages through a jail; see Bans for why a rowid alone cannot be a cursor.
+// limit <= 0 or above MaxLimit means MaxLimit.
+func (db *DB) BansAfter(ctx context.Context, jail string, afterTime time.Time, afterRowID int64, limit int) ([]BanRecord, error) {
+	if limit <= 0 || limit > MaxLimit {
+		limit = MaxLimit
+	}
+	t := afterTime.Unix()
+	q := db.rowSQL("bans", false) + " WHERE jail = ? AND timeofban >= ? AND (timeofban > ? OR rowid > ?)" +
+		" ORDER BY timeofban, rowid LIMIT ?"
+	return db.recordsHint(ctx, "reading the ban history from", limit, q, jail, t, t, afterRowID, limit)
 }
