@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -71,9 +70,7 @@ type activityView struct {
 	w   fyne.Window
 	r   ActivityReader
 	now func() time.Time // for the suggested export file name
-	// spawn runs blocking work off the UI goroutine. Tests replace it to
-	// run the work in place, since the test driver runs fyne.Do inline.
-	spawn func(func())
+	viewWork
 
 	text       *widget.Entry
 	actionSel  *widget.Select
@@ -91,27 +88,20 @@ type activityView struct {
 
 	// UI goroutine only.
 	server   core.Server
-	loaded   bool // a load has been applied since the view was made
-	gen      int  // bumps on every load; stale results are dropped
-	parent   context.Context
-	ctx      context.Context // lives until stop
-	cancel   context.CancelFunc
+	loaded   bool               // a load has been applied since the view was made
+	gen      int                // bumps on every load; stale results are dropped
 	loadStop context.CancelFunc // cancels the load in flight
 	save     *dialog.FileDialog // the last export dialog, for tests
 
 	// listed mirrors the rows shown, for exports off the UI goroutine.
 	listed atomic.Pointer[[]core.Activity]
-	work   sync.WaitGroup
 }
 
 // newActivityView builds the view. It loads nothing until refresh or
 // setServer; set parent first.
 func newActivityView(w fyne.Window, r ActivityReader) *activityView {
-	v := &activityView{w: w, r: r, now: time.Now, parent: context.Background()}
-	v.spawn = func(f func()) {
-		v.work.Add(1)
-		go func() { defer v.work.Done(); f() }()
-	}
+	v := &activityView{w: w, r: r, now: time.Now}
+	v.initWork()
 	v.text = widget.NewEntry()
 	v.text.SetPlaceHolder("Filter: address, jail, result or error")
 	actions := []string{allActions}
@@ -220,14 +210,6 @@ func (v *activityView) filter() core.ActivityFilter {
 	return f
 }
 
-// viewCtx returns the context of the view's work, starting one after stop.
-func (v *activityView) viewCtx() context.Context {
-	if v.ctx == nil {
-		v.ctx, v.cancel = context.WithCancel(v.parent)
-	}
-	return v.ctx
-}
-
 // refresh loads the list with the current filter in the background. A
 // newer refresh cancels and supersedes an older one.
 func (v *activityView) refresh() {
@@ -258,13 +240,7 @@ func (v *activityView) update(ctx context.Context) {
 }
 
 // stop cancels the work in flight and waits for it.
-func (v *activityView) stop() {
-	if v.cancel != nil {
-		v.cancel()
-		v.cancel, v.ctx = nil, nil
-	}
-	v.work.Wait()
-}
+func (v *activityView) stop() { v.stopWork() }
 
 func (v *activityView) apply(gen int, f core.ActivityFilter, list []core.Activity, err error) {
 	if gen != v.gen {
@@ -301,10 +277,4 @@ func (v *activityView) apply(gen int, f core.ActivityFilter, list []core.Activit
 	v.showBody(v.state)
 }
 
-func (v *activityView) showBody(o fyne.CanvasObject) {
-	if len(v.body.Objects) == 1 && v.body.Objects[0] == o {
-		return
-	}
-	v.body.Objects = []fyne.CanvasObject{o}
-	v.body.Refresh()
-}
+func (v *activityView) showBody(o fyne.CanvasObject) { showIn(v.body, o) }

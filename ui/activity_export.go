@@ -139,6 +139,10 @@ func replaceFile(path string, write func(io.Writer) error) (err error) {
 		return exportFileError(path, err)
 	}
 	if err := write(f); err != nil {
+		var ce *core.Error
+		if errors.As(err, &ce) {
+			return err // already says what went wrong (a cancel, a bad filter)
+		}
 		return exportFileError(path, err)
 	}
 	if err := f.Sync(); err != nil {

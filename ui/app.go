@@ -30,9 +30,9 @@ type Deps struct {
 	Source func(core.Server) ServerClient
 	// RefreshInterval is how often the jails view polls (default 5 s).
 	RefreshInterval time.Duration
-	// StartView names the tab shown first: "jails" (default), "settings"
-	// (the jails view with the selected jail's settings), "bans" or
-	// "activity".
+	// StartView names the tab shown first: "dashboard" (default),
+	// "jails", "settings" (the jails view with the selected jail's
+	// settings), "bans", "history" or "activity".
 	StartView string
 	// Activity reads the activity log (the cache).
 	Activity ActivityReader
@@ -45,6 +45,11 @@ type Deps struct {
 	// JailInfo returns where a server's jail filters and backends are
 	// read from (its config files), or nil. May be nil.
 	JailInfo func(core.Server) JailInfoSource
+	// History reads the ban history cache (the dashboard and the history
+	// view). May be nil: both views are then empty.
+	History core.History
+	// Tasks are the background tasks (history sync, retention). May be nil.
+	Tasks core.Tasks
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -54,6 +59,8 @@ type App struct {
 	jails   *jailsView
 	bans    *bansView
 	acts    *activityView
+	dash    *dashboardView
+	hist    *historyView
 	tabs    *container.AppTabs
 	root    fyne.CanvasObject
 	ctx     context.Context // ends with Stop
@@ -73,27 +80,56 @@ func New(w fyne.Window, deps Deps) *App {
 		deps.Activity = noActivities{}
 	}
 	a.acts = newActivityView(w, deps.Activity)
+	if deps.History == nil {
+		deps.History = noHistory{}
+	}
+	a.dash = newDashboardView(w, deps.History, deps.Tasks)
+	a.dash.source = deps.Source
+	a.hist = newHistoryView(w, deps.History)
+	a.dash.onIP = func(ip string) {
+		a.tabs.Select(a.tabs.Items[3])
+		a.hist.showIP(ip)
+	}
 	a.jails.parent, a.bans.parent, a.acts.parent = a.ctx, a.ctx, a.ctx
+	a.dash.parent, a.hist.parent = a.ctx, a.ctx
 	a.jails.detail.parent = a.ctx
 	a.servers = newServersView(a.onServerSelected)
 	a.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Dashboard", theme.HomeIcon(), a.dash.root),
 		container.NewTabItemWithIcon("Jails", theme.ListIcon(), a.jails.root),
 		container.NewTabItemWithIcon("Bans", theme.VisibilityOffIcon(), a.bans.root),
-		container.NewTabItemWithIcon("Activity", theme.HistoryIcon(), a.acts.root),
+		container.NewTabItemWithIcon("History", theme.HistoryIcon(), a.hist.root),
+		container.NewTabItemWithIcon("Activity", theme.DocumentIcon(), a.acts.root),
 	)
 	switch deps.StartView {
+	case "jails":
+		a.tabs.SelectIndex(1)
 	case "settings":
+		a.tabs.SelectIndex(1)
 		a.jails.lower.SelectIndex(1)
 	case "bans":
-		a.tabs.SelectIndex(1)
-	case "activity":
 		a.tabs.SelectIndex(2)
+	case "history":
+		a.tabs.SelectIndex(3)
+	case "activity":
+		a.tabs.SelectIndex(4)
 	}
-	// The activity log changes with every action: reload it when shown.
+	// The activity log changes with every action: reload it when shown;
+	// the dashboard refreshes itself while shown; the history reloads on
+	// show (a sync may have added rows).
 	a.tabs.OnSelected = func(t *container.TabItem) {
-		if t.Content == a.acts.root {
+		a.dash.hidden()
+		switch t.Content {
+		case a.acts.root:
 			a.acts.refresh()
+		case a.dash.root:
+			a.dash.shown()
+		case a.hist.root:
+			a.hist.reload()
 		}
+	}
+	if ch, ok := deps.Tasks.(interface{ Changes() <-chan struct{} }); ok {
+		go a.watchTasks(ch.Changes())
 	}
 	split := container.NewHSplit(a.servers.root, a.tabs)
 	split.Offset = 0.24
@@ -124,6 +160,14 @@ func (a *App) applyServers(list []core.Server, err error) {
 		return
 	}
 	a.servers.setServers(list)
+	a.dash.setServers(list)
+	a.hist.setServers(list)
+	switch a.tabs.Selected().Content {
+	case a.dash.root:
+		a.dash.shown()
+	case a.hist.root:
+		a.hist.reload()
+	}
 }
 
 func (a *App) onServerSelected(s core.Server) {
@@ -145,6 +189,24 @@ func (a *App) onServerSelected(s core.Server) {
 	a.acts.setServer(s)
 }
 
+// watchTasks follows the background tasks of this copy: when a run starts
+// or ends (a history sync), the dashboard and the history catch up.
+func (a *App) watchTasks(changes <-chan struct{}) {
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-changes:
+			do(a.ctx, func() {
+				if a.dash.visible {
+					a.dash.refresh()
+				}
+				a.hist.onSynced()
+			})
+		}
+	}
+}
+
 // Halt cancels all background work at once without waiting. Unlike Stop
 // it is safe from any goroutine: call it from a signal handler, so work
 // stops before Fyne's event loop ends (after that, fyne.Do runs functions
@@ -159,6 +221,8 @@ func (a *App) Stop() {
 	a.jails.stop()
 	a.bans.stop()
 	a.acts.stop()
+	a.dash.stop()
+	a.hist.stop()
 }
 
 // Fatal fills w with an error that stops the app from starting (a cache
@@ -180,3 +244,24 @@ type noActivities struct{}
 func (noActivities) Activities(context.Context, core.ActivityFilter) ([]core.Activity, error) {
 	return nil, nil
 }
+
+// noHistory is the history of an app without a cache (tests): empty.
+type noHistory struct{}
+
+func (noHistory) Dashboard(_ context.Context, f core.HistoryFilter) (core.Dashboard, error) {
+	return core.Dashboard{From: f.From, To: f.To, Step: time.Hour}, nil
+}
+
+func (noHistory) HistoryPage(context.Context, core.HistoryFilter, *core.HistoryKey, int) ([]core.HistoryBan, error) {
+	return nil, nil
+}
+
+func (noHistory) HistorySeek(context.Context, core.HistoryFilter, *core.HistoryKey, int) (*core.HistoryKey, error) {
+	return nil, nil
+}
+
+func (noHistory) HistoryJails(context.Context) ([]string, error)                { return nil, nil }
+func (noHistory) CountHistory(context.Context, core.HistoryFilter) (int, error) { return 0, nil }
+func (noHistory) IPTimeline(context.Context, string) ([]core.HistoryBan, error) { return nil, nil }
+func (noHistory) SyncStates(context.Context) ([]core.SyncStatus, error)         { return nil, nil }
+func (noHistory) Newest(context.Context) (time.Time, error)                     { return time.Time{}, nil }

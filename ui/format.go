@@ -59,3 +59,19 @@ func plural(n int, one, many string) string {
 	}
 	return formatCount(n) + " " + many
 }
+
+// formatAge renders how long ago something was, roughly: "12 s", "5 min",
+// "3 h", "2 days".
+func formatAge(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0 s"
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}

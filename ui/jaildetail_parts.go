@@ -176,20 +176,5 @@ func formatTimeValue(d time.Duration) string {
 	if d < 0 {
 		return "-1 (forever)"
 	}
-	secs := int64(d / time.Second)
-	if secs == 0 {
-		return "0 (0s)"
-	}
-	var b strings.Builder
-	rest := secs
-	for _, u := range []struct {
-		name string
-		secs int64
-	}{{"w", 7 * 86400}, {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}} {
-		if rest >= u.secs {
-			fmt.Fprintf(&b, "%d%s", rest/u.secs, u.name)
-			rest %= u.secs
-		}
-	}
-	return fmt.Sprintf("%d (%s)", secs, b.String())
+	return fmt.Sprintf("%d (%s)", int64(d/time.Second), core.FormatDuration(d))
 }

@@ -43,6 +43,26 @@ type dataTable[T any] struct {
 	// arrows shows a sort arrow on a header: col and direction.
 	sortCol  int
 	sortDesc bool
+
+	// source, when set, replaces rows: a virtual table over more rows
+	// than memory should hold, fetched on demand (the history).
+	source rowSource[T]
+}
+
+// rowSource gives a virtual dataTable its rows: how many there are, and
+// the row at i when it is loaded (false: not yet; the cell shows a
+// placeholder until the source loads it and refreshes the table).
+type rowSource[T any] interface {
+	length() int
+	at(i int) (T, bool)
+}
+
+// length returns the number of rows.
+func (d *dataTable[T]) length() int {
+	if d.source != nil {
+		return d.source.length()
+	}
+	return len(d.rows)
 }
 
 // headerCell is a header label that can be tapped.
@@ -110,7 +130,7 @@ func (bleedLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 func newDataTable[T any](cols []column[T]) *dataTable[T] {
 	d := &dataTable[T]{cols: cols, sel: -1, sortCol: -1}
 	d.table = widget.NewTableWithHeaders(
-		func() (int, int) { return len(d.rows), len(d.cols) },
+		func() (int, int) { return d.length(), len(d.cols) },
 		func() fyne.CanvasObject { return newTableCell() },
 		d.updateCell)
 	d.table.ShowHeaderColumn = false
@@ -154,13 +174,20 @@ func newDataTable[T any](cols []column[T]) *dataTable[T] {
 
 func (d *dataTable[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	c := o.(*tableCell)
-	if id.Row < 0 || id.Row >= len(d.rows) || id.Col >= len(d.cols) {
+	if id.Row < 0 || id.Row >= d.length() || id.Col >= len(d.cols) {
 		c.label.SetText("")
 		return
 	}
 	col := d.cols[id.Col]
 	c.label.Alignment = col.align
-	text := col.text(d.rows[id.Row])
+	r, loaded := d.row(id.Row)
+	text := "…"
+	switch {
+	case loaded:
+		text = col.text(r)
+	case id.Col > 0:
+		text = ""
+	}
 	// Fyne 2.7 re-shapes the text of an ellipsis label on every update,
 	// fitting or not (two thirds of scrolling time with 50,000 rows, see
 	// docs/PERFORMANCE.md); so only text that may not fit gets the
@@ -174,7 +201,7 @@ func (d *dataTable[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	}
 	c.label.SetText(text)
 	switch {
-	case id.Row == d.sel || (d.marked != nil && d.marked(d.rows[id.Row])):
+	case id.Row == d.sel || (loaded && d.marked != nil && d.marked(r)):
 		c.bg.FillColor = theme.Color(theme.ColorNameSelection)
 	case id.Row%2 == 1:
 		c.bg.FillColor = theme.Color(theme.ColorNameInputBackground)
@@ -235,7 +262,7 @@ func (d *dataTable[T]) set(rows []T) {
 
 // selectRow highlights row i and tells onSelected.
 func (d *dataTable[T]) selectRow(i int) {
-	if i < 0 || i >= len(d.rows) {
+	if i < 0 || i >= d.length() {
 		return
 	}
 	d.sel = i
@@ -254,6 +281,9 @@ func (d *dataTable[T]) unselect() {
 // row returns the row at i, if any.
 func (d *dataTable[T]) row(i int) (T, bool) {
 	var zero T
+	if d.source != nil {
+		return d.source.at(i)
+	}
 	if i < 0 || i >= len(d.rows) {
 		return zero, false
 	}

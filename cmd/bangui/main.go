@@ -39,7 +39,7 @@ func main() {
 	flag.StringVar(&cfg.dataDir, "data", defaultDataDir(), "folder of the local cache (bangui.db)")
 	flag.StringVar(&cfg.socket, "socket", "", "socket of the local fail2ban (default: from fail2ban.conf, else "+f2b.DefaultSocket+")")
 	flag.StringVar(&cfg.confDir, "fail2ban-config", f2b.DefaultConfigDir, "the local fail2ban's config folder: where its socket is set and where BanGUI writes jail.d/bangui.local")
-	flag.StringVar(&cfg.view, "view", "jails", "view to open: jails, settings, bans or activity")
+	flag.StringVar(&cfg.view, "view", "dashboard", "view to open: dashboard, jails, settings, bans, history or activity")
 	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban")
 	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width")
 	flag.Float64Var(&cfg.windowH, "height", 720, "initial window height")
@@ -71,6 +71,12 @@ func run(cfg config) error {
 	markInterrupted(db)
 	clients := newClients(db, cfg.confDir)
 	defer clients.Close()
+	bg, err := newBackground(context.Background(), db)
+	if err != nil {
+		return err
+	}
+	defer bg.stop() // before the cache closes: releases the lock row
+	bg.start(context.Background(), loadServers(db, cfg.socket))
 
 	shell := ui.New(w, ui.Deps{
 		LoadServers:     loadServers(db, cfg.socket),
@@ -81,6 +87,8 @@ func run(cfg config) error {
 		Permanent:       clients.Permanent,
 		JailInfo:        clients.JailInfo,
 		Failures:        clients.Failures,
+		History:         db,
+		Tasks:           bg.sched,
 	})
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"image"
@@ -25,6 +26,7 @@ import (
 	"github.com/bangui/bangui/core/activity"
 	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/f2b/f2btest"
+	"github.com/bangui/bangui/core/f2bdb/gen"
 	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/internal/testenv"
 	"github.com/bangui/bangui/migrations"
@@ -55,6 +57,7 @@ func TestWindowSmoke(t *testing.T) {
 	bin := buildApp(t)
 	display := startXvfb(t)
 	srv := startServerWithBans(t)
+	history := seedHistory(t, srv)
 
 	shotDir := os.Getenv("BANGUI_SCREENSHOT_DIR")
 	if shotDir != "" {
@@ -74,16 +77,33 @@ func TestWindowSmoke(t *testing.T) {
 		{"light", "settings", "settings-light.png"},
 		{"dark", "activity", "activity.png"},
 		{"light", "activity", "activity-light.png"},
+		{"dark", "dashboard", "dashboard.png"},
+		{"light", "dashboard", "dashboard-light.png"},
+		{"dark", "history", "history.png"},
+		{"light", "history", "history-light.png"},
 	} {
 		t.Run(run.view+"-"+run.theme, func(t *testing.T) {
 			data := ""
-			if run.view == "activity" {
+			switch run.view {
+			case "activity":
 				data = seedActivity(t, srv)
+			case "dashboard", "history":
+				data = t.TempDir()
 			}
 			a := startApp(t, bin, display, srv, run.theme, run.view, data)
 			wid := waitWindow(t, a, display)
 
 			settle(t, a, display, wid) // loaded
+			if run.view == "dashboard" || run.view == "history" {
+				// The app's own background task copies the real
+				// server's history into its cache, and holds the lock.
+				checkSynced(t, a, data, history)
+				if run.view == "history" {
+					clickAt(t, display, wid, appWidth*24/100+120, 377) // a detected ban: its timeline opens with its log lines
+				} else {
+					pointAt(t, display, wid, appWidth-5, appHeight-5) // no hover tooltip in the picture
+				}
+			}
 			if run.view != "jails" {
 				goto shoot
 			}
@@ -363,6 +383,68 @@ func startServerWithBans(t *testing.T) *f2btest.Server {
 	return srv
 }
 
+// seedHistory adds a month of generated, long expired bans to the real
+// server's own database (as if it had run for a month: fail2ban never
+// restores expired bans, so none of these addresses is banned) and returns
+// how many rows the database then holds.
+func seedHistory(t *testing.T, srv *f2btest.Server) int {
+	t.Helper()
+	ctx := context.Background()
+	extra := filepath.Join(t.TempDir(), "month.sqlite3")
+	opt := gen.Options{N: 20_000, Seed: 27, Jails: srv.Jails, End: time.Now().Add(-2 * time.Hour), Span: 30 * 24 * time.Hour}
+	if err := gen.Generate(ctx, extra, opt, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", store.URI(srv.DBFile, "_pragma=busy_timeout(10000)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, q := range []string{
+		"ATTACH '" + extra + "' AS g",
+		// Short bans only: nothing here may ever be restored as a ban.
+		"INSERT INTO bans (jail, ip, timeofban, bantime, bancount, data) SELECT jail, ip, timeofban, 600, bancount, data FROM g.bans",
+		"DETACH g",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM bans").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("fail2ban's database holds %d bans rows", n)
+	return n
+}
+
+// checkSynced waits until the app's cache in data holds want bans (its
+// history sync ran against the real server's database) and checks that
+// the app holds the scheduler lock row.
+func checkSynced(t *testing.T, a *proc, data string, want int) {
+	t.Helper()
+	db, err := sql.Open("sqlite", store.URI(filepath.Join(data, "bangui.db"), "mode=ro", "_pragma=busy_timeout(5000)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var n, pid int
+		err1 := db.QueryRow("SELECT count(*) FROM bans").Scan(&n)
+		err2 := db.QueryRow("SELECT pid FROM scheduler_lock WHERE id = 1").Scan(&pid)
+		if err1 == nil && err2 == nil && n >= want && pid == a.cmd.Process.Pid {
+			t.Logf("the app synced %d bans and holds the scheduler lock", n)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60 s the cache holds %d of %d bans (%v), lock pid %d, app pid %d (%v)", n, want, err1, pid, a.cmd.Process.Pid, err2)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
 // seedActivity returns a cache folder whose activity log holds real
 // actions, recorded by core/activity as the window records them, against
 // the test's fail2ban server: a ban, its unban, a bantime edit, and a ban
@@ -562,6 +644,27 @@ func changedFraction(a, b image.Image) float64 {
 func rgbaKey(img image.Image, x, y int) uint64 {
 	r, g, b, a := img.At(x, y).RGBA()
 	return uint64(r>>8)<<24 | uint64(g>>8)<<16 | uint64(b>>8)<<8 | uint64(a>>8)
+}
+
+// clickAt clicks the window at x, y.
+func clickAt(t *testing.T, display, wid string, x, y int) {
+	t.Helper()
+	xdotool(t, display, "mousemove", "--window", wid, strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+}
+
+// pointAt moves the pointer to x, y of the window.
+func pointAt(t *testing.T, display, wid string, x, y int) {
+	t.Helper()
+	xdotool(t, display, "mousemove", "--window", wid, strconv.Itoa(x), strconv.Itoa(y))
+}
+
+func xdotool(t *testing.T, display string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = xEnv(display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("xdotool click: %v: %s", err, out)
+	}
 }
 
 // clickJailRow clicks row (0 = first) of the jails table: right of the

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/f2b"
+	"github.com/bangui/bangui/core/histsync"
+	"github.com/bangui/bangui/core/sched"
+	"github.com/bangui/bangui/core/store"
+)
+
+// Settings of the background work (the settings table; durations in Go's
+// syntax, "5m", "90s").
+const (
+	settingSyncInterval  = "history.sync_interval"  // default 5m
+	settingRetentionDays = "history.retention_days" // default 0: keep forever
+	settingLockTTL       = "scheduler.ttl"          // default 60s
+	settingHeartbeat     = "scheduler.heartbeat"    // default 10s
+)
+
+// retentionInterval is how often the retention task runs.
+const retentionInterval = 24 * time.Hour
+
+// background is the scheduler with its tasks: a history sync per server and
+// the cache's retention.
+type background struct {
+	db     *store.DB
+	sched  *sched.Scheduler
+	syncer *histsync.Syncer
+	every  time.Duration
+}
+
+// durationSetting reads a duration setting, falling back to def (with a
+// warning) when it is unset or unreadable.
+func durationSetting(ctx context.Context, db *store.DB, key string, def time.Duration) time.Duration {
+	v, err := db.Setting(ctx, key)
+	if err != nil {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		slog.Warn("ignoring a setting that is not a positive duration", "key", key, "value", v, "default", def)
+		return def
+	}
+	return d
+}
+
+func newBackground(ctx context.Context, db *store.DB) (*background, error) {
+	s, err := sched.New(db, sched.Options{
+		TTL:       durationSetting(ctx, db, settingLockTTL, sched.DefaultTTL),
+		Heartbeat: durationSetting(ctx, db, settingHeartbeat, sched.DefaultHeartbeat),
+	})
+	if err != nil {
+		return nil, err
+	}
+	every := durationSetting(ctx, db, settingSyncInterval, histsync.DefaultInterval)
+	b := &background{db: db, sched: s, every: every, syncer: &histsync.Syncer{Store: db, Interval: every}}
+	err = s.Add(sched.Task{
+		Name:     "retention",
+		Title:    "Apply the history retention",
+		Interval: retentionInterval,
+		Run:      b.retention,
+	})
+	return b, err
+}
+
+// start adds a sync task for every server load returns, then starts the
+// scheduler. It runs in the background: load may take a few seconds.
+func (b *background) start(ctx context.Context, load func(context.Context) ([]core.Server, error)) {
+	go func() {
+		lctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		servers, err := load(lctx)
+		if err != nil {
+			slog.Warn("background tasks: cannot list the servers", "err", err)
+		}
+		for _, s := range servers {
+			if s.Kind != core.ServerLocal {
+				continue // SSH servers sync once the remote package exists
+			}
+			b.addSync(s)
+		}
+		if err := b.sched.Start(ctx); err != nil {
+			slog.Warn("background tasks", "err", err)
+		}
+	}()
+}
+
+func (b *background) addSync(s core.Server) {
+	err := b.sched.Add(sched.Task{
+		Name:     "sync:" + strconv.FormatInt(s.ID, 10),
+		Title:    "Copy the ban history of " + s.Name,
+		Interval: b.every,
+		Run: func(ctx context.Context) (string, error) {
+			c := f2b.New(f2b.UnixDialer{Path: s.Socket}, f2b.Config{})
+			defer c.Close()
+			res, err := b.syncer.Sync(ctx, histsync.LocalTarget(s, c))
+			if err != nil {
+				return "", err
+			}
+			if res.Warning != "" {
+				return res.String() + ". Warning: " + res.Warning, nil
+			}
+			return res.String(), nil
+		},
+	})
+	if err != nil {
+		slog.Warn("background tasks: cannot add the history sync", "server", s.Name, "err", err)
+	}
+}
+
+// retention deletes cached bans older than the retention setting.
+func (b *background) retention(ctx context.Context) (string, error) {
+	v, err := b.db.Setting(ctx, settingRetentionDays)
+	if err != nil {
+		return "Keeping every ban (retention: forever)", nil
+	}
+	days, err := strconv.Atoi(v)
+	if err != nil || days < 0 {
+		return "", core.Errorf(core.EINVALID, "the retention setting %q is not a number of days: set a whole number, 0 to keep every ban", v)
+	}
+	if days == 0 {
+		return "Keeping every ban (retention: forever)", nil
+	}
+	cutoff := time.Now().AddDate(0, 0, -days)
+	n, err := b.db.DeleteBansBefore(ctx, cutoff)
+	if err != nil {
+		return "", err
+	}
+	slog.Info("history retention", "deleted", n, "before", cutoff.Format(time.DateOnly))
+	return fmt.Sprintf("Deleted %d bans older than %d days", n, days), nil
+}
+
+// stop stops the scheduler and releases the lock row; call it before the
+// cache closes.
+func (b *background) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := b.sched.Stop(ctx); err != nil {
+		slog.Warn("background tasks did not stop cleanly", "err", err)
+	}
+}
