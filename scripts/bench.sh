@@ -1,34 +1,51 @@
 #!/usr/bin/env bash
 # Benchmarks of the fail2ban protocol client (core/f2b/bench_test.go)
-# against a real private fail2ban-server, and of the bans view
-# (ui/bans_bench_test.go) in Fyne's test driver. Every figure in
-# docs/PERFORMANCE.md comes from this script.
+# against a real private fail2ban-server, of the bans view
+# (ui/bans_bench_test.go) in Fyne's test driver, and of the history cache
+# over 1,000,000 generated bans (core/histsync/bench_test.go,
+# core/store/history_bench_test.go, scripts/bench-memory.sh). Every figure
+# in docs/PERFORMANCE.md comes from this script.
 #
-# Usage: scripts/bench.sh   (from anywhere; about an hour with every group,
-#                            40 minutes of it in ban10k)
+# Usage: scripts/bench.sh   (from anywhere; about an hour and a half with
+#                            every group, 40 minutes of it in ban10k and
+#                            25 in the history groups)
 #   COUNT=6        runs of each fast benchmark (benchstat wants >= 6)
 #   BAN_COUNT=1    runs of the two 2,000-address ban benchmarks (minutes each)
+#   SYNC_COUNT=3   runs of the three 1,000,000-row sync benchmarks (about
+#                  40 s each, plus setup)
 #   BENCH_GROUPS=  the groups to run, by name; default all, in the order
 #                  below. The issue-3 figures come from
-#                  BENCH_GROUPS="bans50k ui-apply ui-filter ui-wheel ui-jump ban10k"
+#                  BENCH_GROUPS="bans50k ui-apply ui-filter ui-wheel ui-jump ban10k",
+#                  the issue-4 ones from
+#                  BENCH_GROUPS="history-sync history-queries history-memory"
 #   SKIP_SLOW=1    leave out the group ban10k (10,000 bans with the action,
 #                  once batched and once as 10,000 fail2ban-client
 #                  processes: about 40 minutes), even if BENCH_GROUPS names it
 #   OUT=docs/bench/f2b.txt  raw `go test -bench` output, benchstat format
 #   BENCHSTAT=0    skip the benchstat summary (it is fetched through
 #                  `go run`, so it needs the module proxy or a warm cache)
+#   BANGUI_BENCH_F2B_DB=  the history groups' fail2ban database (1,000,000
+#                  bans, `f2bgen -n 1000000 -span 8760h -seed 1
+#                  -end 2026-11-27T06:00:00Z`); generated once into a temp
+#                  folder (about 30 s, 1.3 GB) when unset or missing
+#   BANGUI_BENCH_CACHE=   the history cache made from it (0.9 GB), for
+#                  history-queries and history-memory; made once (about
+#                  40 s) when unset or missing
 #
-# Needs fail2ban-server and fail2ban-client (Debian package fail2ban).
-# The ratios at the end are computed from this run's output only.
+# Needs fail2ban-server and fail2ban-client (Debian package fail2ban) for
+# the issue-2 and issue-3 groups, Xvfb, xdotool and ImageMagick for
+# history-memory. The ratios at the end are computed from this run's
+# output only.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-6}
 BAN_COUNT=${BAN_COUNT:-1}
+SYNC_COUNT=${SYNC_COUNT:-3}
 OUT=${OUT:-docs/bench/f2b.txt}
 BENCHSTAT=${BENCHSTAT:-1}
 BENCHSTAT_PKG=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
-ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k"
+ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k history-sync history-queries history-memory"
 BENCH_GROUPS=${BENCH_GROUPS:-$ALL_GROUPS}
 SKIP_SLOW=${SKIP_SLOW:-0}
 # The build tag the app is built with (see the Makefile): Fyne without its
@@ -41,13 +58,44 @@ for g in $BENCH_GROUPS; do
 	case " $ALL_GROUPS " in *" $g "*) ;; *) echo "bench.sh: unknown group $g (groups: $ALL_GROUPS)" >&2; exit 2 ;; esac
 done
 
-for cmd in go fail2ban-server fail2ban-client; do
-	command -v "$cmd" >/dev/null || { echo "bench.sh: $cmd not found (fail2ban: apt-get install fail2ban)" >&2; exit 1; }
-done
+# selected PATTERN: whether BENCH_GROUPS names a group matching PATTERN.
+selected() {
+	local g
+	for g in $BENCH_GROUPS; do
+		case $g in $1) return 0 ;; esac
+	done
+	return 1
+}
+
+command -v go >/dev/null || { echo "bench.sh: go not found" >&2; exit 1; }
+if selected '[!h]*'; then # every group but the history ones talks to fail2ban
+	for cmd in fail2ban-server fail2ban-client; do
+		command -v "$cmd" >/dev/null || { echo "bench.sh: $cmd not found (fail2ban: apt-get install fail2ban)" >&2; exit 1; }
+	done
+fi
 
 mkdir -p "$(dirname "$OUT")"
 tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+histtmp=
+trap 'rm -f "$tmp"; if [ -n "$histtmp" ]; then rm -rf "$histtmp"; fi' EXIT
+
+# The history groups' input, made once for all of them.
+if selected 'history-*'; then
+	histtmp=$(mktemp -d)
+	if [ -z "${BANGUI_BENCH_F2B_DB:-}" ] || [ ! -e "$BANGUI_BENCH_F2B_DB" ]; then
+		BANGUI_BENCH_F2B_DB=${BANGUI_BENCH_F2B_DB:-$histtmp/f2b-1m.sqlite3}
+		echo "bench.sh: generating $BANGUI_BENCH_F2B_DB (cmd/f2bgen, 1,000,000 bans)"
+		go run ./cmd/f2bgen -q -out "$BANGUI_BENCH_F2B_DB" -n 1000000 -span 8760h -seed 1 -end 2026-11-27T06:00:00Z
+	fi
+	export BANGUI_BENCH_F2B_DB
+	if selected 'history-[qm]*' && { [ -z "${BANGUI_BENCH_CACHE:-}" ] || [ ! -e "$BANGUI_BENCH_CACHE" ]; }; then
+		BANGUI_BENCH_CACHE=${BANGUI_BENCH_CACHE:-$histtmp/bangui.db}
+		echo "bench.sh: syncing it into the cache $BANGUI_BENCH_CACHE"
+		BANGUI_BENCH_CACHE_OUT=$BANGUI_BENCH_CACHE go test -count=1 -run '^TestWriteBenchCache$' -v ./core/histsync |
+			grep -E 'bench_test|^(ok|FAIL)'
+	fi
+	export BANGUI_BENCH_CACHE
+fi
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
@@ -61,6 +109,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 	echo "ncpu: $(nproc)"
 	echo "count: $COUNT"
 	echo "ban-count: $BAN_COUNT"
+	echo "sync-count: $SYNC_COUNT"
 	echo "groups: $BENCH_GROUPS"
 	echo "skip-slow: $SKIP_SLOW"
 } >"$tmp"
@@ -98,6 +147,16 @@ group ui-filter    $UI  '^BenchmarkBansViewFilter50000$'           20x   "$COUNT
 group ui-wheel     $UI  '^BenchmarkBansViewScroll50000$/^wheel$'   2000x "$COUNT"
 group ui-jump      $UI  '^BenchmarkBansViewScroll50000$/^jump$'    300x  "$COUNT"
 group ban10k       $F2B '^BenchmarkBan10000(Pasted|PerProcess)$'   1x    1
+# Issue 4: the history cache over 1,000,000 generated bans.
+group history-sync    ./core/histsync '^BenchmarkSync(Read|Store)?1M$' 1x "$SYNC_COUNT"
+group history-queries ./core/store    '^BenchmarkHistory1M$'           1s "$COUNT"
+# The app's resident memory with that cache: not a go test; its lines go
+# into the output as comments.
+if selected history-memory; then
+	echo "# group history-memory: scripts/bench-memory.sh; load before: $(load); $(date -u +%H:%M:%SZ)" | tee -a "$tmp"
+	scripts/bench-memory.sh 2>&1 | sed 's/^\([^#]\)/# \1/' | tee -a "$tmp"
+	echo "# group history-memory: load after: $(load); $(date -u +%H:%M:%SZ)" | tee -a "$tmp"
+fi
 uptime
 
 cat "$tmp" >"$OUT" # not mv: keep the umask's mode, not mktemp's 0600
@@ -156,7 +215,33 @@ END {
 	tb = median("Ban10000Pasted" SUBSEP "ns/op"); tp = median("Ban10000PerProcess" SUBSEP "ns/op")
 	if (tb > 0 && tp > 0)
 		printf "ban ratio, 10,000 processes / parse + one batched BanIP of 10,000 pasted: %.1fx (%.1f s vs %.1f s)\n", tp / tb, tp / 1e9, tb / 1e9
+	# Issue 4.
+	sy = median("Sync1M" SUBSEP "rows/s")
+	if (sy > 0)
+		printf "history sync of 1,000,000 rows: %.0f rows/s, %.1f s (medians; target >= 200,000 rows/s: %s); reading alone %.0f rows/s, storing alone %.0f rows/s\n", sy, median("Sync1M" SUBSEP "ns/op") / 1e9, (sy >= 200000 ? "met" : "NOT met"), median("SyncRead1M" SUBSEP "rows/s"), median("SyncStore1M" SUBSEP "rows/s")
+	split("24h 7d 30d 365d", rng, " "); split("dashboard trend jails topips origins", qs, " ")
+	for (i = 1; i <= 4; i++) {
+		line = ""; worst = 0
+		for (j = 1; j <= 5; j++) {
+			m = median("History1M/" qs[j] "/" rng[i] SUBSEP "ns/op")
+			if (m < 0) continue
+			line = line sprintf(" %s %.1f ms", qs[j], m / 1e6)
+			if (j > 1 && m > worst) worst = m
+		}
+		if (line == "") continue
+		printf "dashboard over %s (medians):%s; slowest query %.1f ms (target < 100 ms: %s)\n", rng[i], line, worst / 1e6, (worst < 100e6 ? "met" : "NOT met")
+		d = median("History1M/dashboard/" rng[i] SUBSEP "ns/op"); g = median("History1M/goagg/" rng[i] SUBSEP "ns/op")
+		if (d > 0 && g > 0)
+			printf "  rows loaded into Go and aggregated there / Dashboard, %s: %.1fx (%.1f ms vs %.1f ms, %d bans)\n", rng[i], g / d, g / 1e6, d / 1e6, median("History1M/goagg/" rng[i] SUBSEP "bans")
+	}
+	rng[5] = "all"
+	for (i = 1; i <= 5; i++) {
+		p = median("History1M/page/" rng[i] SUBSEP "ns/op"); f = median("History1M/first/" rng[i] SUBSEP "ns/op")
+		if (p > 0 && f > 0)
+			printf "history over %s: first page %.1f ms, with the count line (count, jails, newest, page) %.1f ms (medians; target < 50 ms: page %s, with the count %s)\n", rng[i], p / 1e6, f / 1e6, (p < 50e6 ? "met" : "NOT met"), (f < 50e6 ? "met" : "NOT met")
+	}
 }' "$OUT"
+grep '^# view ' "$OUT" | sed 's/^# //' || true
 
 if [ "$BENCHSTAT" = 1 ]; then
 	echo
