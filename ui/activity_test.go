@@ -19,8 +19,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/bangui/bangui/core"
-	"github.com/bangui/bangui/core/store"
-	"github.com/bangui/bangui/migrations"
+	"github.com/bangui/bangui/core/store/storetest"
 )
 
 // fakeActivities is an ActivityReader with a func field.
@@ -377,11 +376,7 @@ func TestActivityViewExportDialog(t *testing.T) {
 
 func TestActivityViewRealStore(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	now := activityT0
 	db.Now = func() time.Time { return now }
 	web1, err := db.AddServer(ctx, core.Server{Name: "web1", Kind: core.ServerLocal})

@@ -86,7 +86,7 @@ func (h *historyPages) request(p int) {
 	h.fetch(p, &k, from)
 }
 
-// loaded stores page p; it reports whether anything changed.
+// loaded stores page p, and keeps its last key for the pages after it.
 func (h *historyPages) loaded(p int, rows []core.HistoryBan) {
 	delete(h.pending, p)
 	h.pages[p] = rows

@@ -15,7 +15,7 @@ import (
 
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/store"
-	"github.com/bangui/bangui/migrations"
+	"github.com/bangui/bangui/core/store/storetest"
 )
 
 // historyCache is a real cache file with n bans on two servers, one per
@@ -23,11 +23,7 @@ import (
 func historyCache(t *testing.T, n int) (*store.DB, []core.Server) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "cache.db"), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	var servers []core.Server
 	for _, name := range []string{"web1", "mail"} {
 		s, err := db.AddServer(ctx, core.Server{Name: name, Kind: core.ServerSSH, Host: name})

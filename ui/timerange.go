@@ -83,7 +83,8 @@ func (r *rangePicker) bounds() (from, to time.Time) {
 // describe names the chosen range for titles.
 func (r *rangePicker) describe() string {
 	if r.sel.Selected == rangeCustom {
-		return formatClock(r.from)[:16] + " – " + formatClock(r.to)[:16]
+		const minutes = "2006-01-02 15:04"
+		return r.from.Local().Format(minutes) + " – " + r.to.Local().Format(minutes)
 	}
 	return strings.ToLower(r.sel.Selected[:1]) + r.sel.Selected[1:]
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,23 +9,12 @@ import (
 
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/f2b/f2btest"
-	"github.com/bangui/bangui/core/store"
-	"github.com/bangui/bangui/migrations"
+	"github.com/bangui/bangui/core/store/storetest"
 )
-
-func openCache(t *testing.T) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "bangui.db"), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 func TestRetentionSetting(t *testing.T) {
 	ctx := context.Background()
-	db := openCache(t)
+	db := storetest.Open(t)
 	b, err := newBackground(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +58,7 @@ func TestRetentionSetting(t *testing.T) {
 
 func TestDurationSetting(t *testing.T) {
 	ctx := context.Background()
-	db := openCache(t)
+	db := storetest.Open(t)
 	if d := durationSetting(ctx, db, "x", time.Minute); d != time.Minute {
 		t.Errorf("unset: %v", d)
 	}
@@ -90,7 +78,7 @@ func TestSyncTaskAgainstRealServer(t *testing.T) {
 	srv := f2btest.Start(t, f2btest.Options{})
 	srv.Client(t, "set", "app1", "banip", "192.0.2.33")
 	ctx := context.Background()
-	db := openCache(t)
+	db := storetest.Open(t)
 	s, err := db.AddServer(ctx, core.Server{Name: "local", Kind: core.ServerLocal, Socket: srv.Socket})
 	if err != nil {
 		t.Fatal(err)

@@ -177,12 +177,9 @@ func (c *clients) Failures(s core.Server) ui.FailureSource {
 type dbFailures struct{ c *f2b.Client }
 
 func (d dbFailures) Failures(ctx context.Context) (map[string]int, error) {
-	path, ok, err := d.c.DBFile(ctx)
+	path, _, err := d.c.DBFile(ctx) // none: Open says so
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, core.Errorf(core.ENOTFOUND, "this fail2ban keeps no database (dbfile is unset), so it records no failure counts")
 	}
 	db, err := f2bdb.Open(ctx, path)
 	if err != nil {

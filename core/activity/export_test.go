@@ -13,6 +13,7 @@ import (
 
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/activity"
+	"github.com/bangui/bangui/core/store/storetest"
 )
 
 // sample is a log with the awkward cases: a running activity, a deleted
@@ -145,7 +146,7 @@ func TestWriteJSON(t *testing.T) {
 
 // TestExportFromStore exports what the cache returns and reads it back.
 func TestExportFromStore(t *testing.T) {
-	db := openStore(t)
+	db := storetest.Open(t)
 	ctx := context.Background()
 	rec := &activity.Recorder{Log: db}
 	for i, err := range []error{nil, core.Errorf(core.EINVALID, `"x" is not an IP address`), nil} {

@@ -10,6 +10,7 @@ import (
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/activity"
 	"github.com/bangui/bangui/core/store"
+	"github.com/bangui/bangui/core/store/storetest"
 )
 
 // fakeJails is an activity.Jails made of functions, for the cases a real
@@ -26,7 +27,7 @@ func (f *fakeJails) BanIP(ctx context.Context, jail string, ips []string, progre
 // TestServiceBigBan checks that a 10,000-address ban is logged with its
 // arguments cut to store.MaxActivityArgs and the full count in the result.
 func TestServiceBigBan(t *testing.T) {
-	db := openStore(t)
+	db := storetest.Open(t)
 	svc := &activity.Service{Rec: &activity.Recorder{Log: db}}
 	ips := make([]string, 10_000)
 	for i := range ips {
@@ -60,7 +61,7 @@ func TestServiceBanInterrupted(t *testing.T) {
 			"lost the connection to fail2ban. 500 of 1000 addresses were confirmed")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openStore(t)
+			db := storetest.Open(t)
 			svc := &activity.Service{Rec: &activity.Recorder{Log: db, Now: time.Now}}
 			j := &fakeJails{BanIPFn: func(context.Context, string, []string, core.Progress) (core.BatchResult, error) {
 				return core.BatchResult{Requested: 1000, Changed: 480, Batches: 2}, tc.err

@@ -10,13 +10,14 @@ import (
 	"github.com/bangui/bangui/core/f2b/f2btest"
 	"github.com/bangui/bangui/core/jailconf"
 	"github.com/bangui/bangui/core/local"
+	"github.com/bangui/bangui/core/store/storetest"
 )
 
 // Permanent edits and reloads against a real server are recorded, ok and
 // failed alike.
 func TestPermanentRecorded(t *testing.T) {
 	srv := f2btest.Start(t, f2btest.Options{})
-	db := openStore(t)
+	db := storetest.Open(t)
 	ctx := context.Background()
 	ed := &jailconf.Editor{Host: local.Host{}, ConfigDir: srv.ConfDir, Socket: srv.Socket}
 	p := activity.WrapPermanent(ed, &activity.Recorder{Log: db}, core.Server{Name: "local"})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,20 +12,8 @@ import (
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/activity"
 	"github.com/bangui/bangui/core/store"
-	"github.com/bangui/bangui/migrations"
+	"github.com/bangui/bangui/core/store/storetest"
 )
-
-// openStore opens a fresh cache under t.TempDir() with the real
-// migrations, closed when the test ends.
-func openStore(t *testing.T) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "bangui.db"), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // only returns the single activity in the log.
 func only(t *testing.T, db *store.DB) core.Activity {
@@ -53,7 +40,7 @@ func count(t *testing.T, db *store.DB) int {
 var web1 = core.Activity{ServerName: "web-1", Jail: "sshd", Action: core.ActionBan, Args: []string{"192.0.2.1"}}
 
 func TestRecorderOK(t *testing.T) {
-	db := openStore(t)
+	db := storetest.Open(t)
 	t0 := time.UnixMilli(1_700_000_000_250)
 	rec := &activity.Recorder{Log: db, Now: func() time.Time { return t0 }}
 	var during core.Activity
@@ -89,7 +76,7 @@ func TestRecorderFailed(t *testing.T) {
 		{"timeout", core.Wrap(context.DeadlineExceeded, core.EUNAVAILABLE, "fail2ban did not answer in time"), "", "fail2ban did not answer in time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openStore(t)
+			db := storetest.Open(t)
 			rec := &activity.Recorder{Log: db}
 			err := rec.Do(context.Background(), web1, func(context.Context) (string, error) { return tc.result, tc.err })
 			if err != tc.err {
@@ -121,7 +108,7 @@ func TestRecorderCancelled(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openStore(t)
+			db := storetest.Open(t)
 			rec := &activity.Recorder{Log: db}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -147,7 +134,7 @@ func TestRecorderBeginFails(t *testing.T) {
 	ran := false
 	run := func(context.Context) (string, error) { ran = true; return "", nil }
 
-	db := openStore(t)
+	db := storetest.Open(t)
 	rec := &activity.Recorder{Log: db}
 	noServer := web1
 	noServer.ServerName = ""
@@ -166,7 +153,7 @@ func TestRecorderBeginFails(t *testing.T) {
 		t.Fatalf("cancelled before the start: err %v, ran %v", err, ran)
 	}
 
-	closed := openStore(t)
+	closed := storetest.Open(t)
 	closed.Close()
 	rec = &activity.Recorder{Log: closed}
 	err = rec.Do(context.Background(), web1, run)
@@ -234,7 +221,7 @@ func TestRecorderFinishFails(t *testing.T) {
 
 // TestRecorderConcurrent runs actions from many goroutines on one store.
 func TestRecorderConcurrent(t *testing.T) {
-	db := openStore(t)
+	db := storetest.Open(t)
 	rec := &activity.Recorder{Log: db}
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)

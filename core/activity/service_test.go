@@ -15,6 +15,7 @@ import (
 	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/f2b/f2btest"
 	"github.com/bangui/bangui/core/store"
+	"github.com/bangui/bangui/core/store/storetest"
 )
 
 // The fail2ban client is what the Service drives in the app.
@@ -43,7 +44,7 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	r := &rig{srv: f2btest.Start(t, f2btest.Options{}), db: openStore(t)}
+	r := &rig{srv: f2btest.Start(t, f2btest.Options{}), db: storetest.Open(t)}
 	r.c = f2b.New(f2b.UnixDialer{Path: r.srv.Socket}, f2b.Config{})
 	t.Cleanup(func() { r.c.Close() })
 	r.svc = &activity.Service{Rec: &activity.Recorder{Log: r.db}}

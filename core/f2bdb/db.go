@@ -65,7 +65,7 @@ type layout struct {
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" || path == ":memory:" {
 		return nil, core.Errorf(core.ENOTFOUND,
-			"fail2ban keeps no database file (dbfile = %q): there is no ban history to read", path)
+			"fail2ban keeps no database file (dbfile = %q), so there is no ban history or failure count to read: set dbfile in fail2ban.local (Debian: /var/lib/fail2ban/fail2ban.sqlite3)", path)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

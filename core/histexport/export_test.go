@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,17 +13,13 @@ import (
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/histexport"
 	"github.com/bangui/bangui/core/store"
-	"github.com/bangui/bangui/migrations"
+	"github.com/bangui/bangui/core/store/storetest"
 )
 
 func filled(t *testing.T, n int) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	s, err := db.AddServer(ctx, core.Server{Name: "web,1 \"x\"", Kind: core.ServerLocal})
 	if err != nil {
 		t.Fatal(err)

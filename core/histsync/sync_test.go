@@ -17,18 +17,14 @@ import (
 	"github.com/bangui/bangui/core/f2bdb/gen"
 	"github.com/bangui/bangui/core/histsync"
 	"github.com/bangui/bangui/core/store"
-	"github.com/bangui/bangui/migrations"
+	"github.com/bangui/bangui/core/store/storetest"
 )
 
 // cache opens a fresh cache with one server in it.
 func cache(t *testing.T) (*store.DB, core.Server) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "cache.db"), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	s, err := db.AddServer(ctx, core.Server{Name: "web1", Kind: core.ServerLocal})
 	if err != nil {
 		t.Fatal(err)
@@ -292,6 +288,7 @@ func TestSyncBadFilesLeaveCacheUntouched(t *testing.T) {
 		{"not sqlite", write("text.sqlite3", []byte(strings.Repeat("hello\n", 1000))), core.EINVALID, "not an SQLite database"},
 		{"unknown schema", newer, core.ECONFLICT, "update BanGUI"},
 		{"missing", filepath.Join(dir, "nope.sqlite3"), core.ENOTFOUND, "does not exist"},
+		{"no dbfile (fail2ban runs without a database)", "", core.ENOTFOUND, "set dbfile in fail2ban.local"},
 	}
 	db, srv := cache(t)
 	// Some rows in the cache before: a failed sync must leave them alone.

@@ -152,33 +152,16 @@ func (db *DB) ReleaseWriteCache(ctx context.Context) error {
 	return nil
 }
 
-// insertStatements caches the SQL text of a multi-row insert by row count.
-var insertStatements = map[int]string{}
-
-func insertSQL(n int) string {
-	if q, ok := insertStatements[n]; ok {
-		return q
+// insertStatements holds the SQL of a multi-row insert of n rows at n,
+// for 1 to insertChunk rows.
+var insertStatements = func() (q [insertChunk + 1]string) {
+	for n := 1; n <= insertChunk; n++ {
+		q[n] = `INSERT OR IGNORE INTO bans (server_id, jail, ip, time_of_ban, ban_time, ban_count,
+		failures, matches, origin, source, synced_at) VALUES ` + rowMarks(n, banInsertColumns) +
+			` RETURNING time_of_ban / 86400, jail, origin, ip`
 	}
-	var b strings.Builder
-	b.WriteString(`INSERT OR IGNORE INTO bans (server_id, jail, ip, time_of_ban, ban_time, ban_count,
-		failures, matches, origin, source, synced_at) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
-	}
-	b.WriteString(" RETURNING time_of_ban / 86400, jail, origin, ip")
-	return b.String()
-}
-
-func init() {
-	// Filled once, before any goroutine runs: reads need no lock.
-	insertStatements[insertChunk] = insertSQL(insertChunk)
-	for n := 1; n < insertChunk; n++ {
-		insertStatements[n] = insertSQL(n)
-	}
-}
+	return q
+}()
 
 // inserter runs the multi-row inserts of one StoreBans call, preparing
 // the statement of a full chunk once.
@@ -359,12 +342,8 @@ func rowMarks(n, cols int) string {
 	return strings.TrimSuffix(strings.Repeat(row+",", n), ",")
 }
 
-// encodeLines stores log lines as a JSON array of strings; none is "".
-func encodeLines(lines []string) string {
-	return string(appendLines(nil, lines))
-}
-
-// appendLines appends encodeLines(lines).
+// appendLines appends lines as a JSON array of strings, the form the
+// matches column keeps (none: nothing).
 func appendLines(b []byte, lines []string) []byte {
 	if len(lines) == 0 {
 		return b
@@ -430,7 +409,7 @@ const (
 	jsonOther            // left to encoding/json
 )
 
-// decodeLines reads what encodeLines wrote.
+// decodeLines reads what appendLines wrote.
 func decodeLines(s string) []string {
 	if s == "" {
 		return nil
