@@ -32,6 +32,9 @@ type HistoryBan struct {
 	Matches []string
 	Origin  string
 	Source  string // the blocklist's name for OriginBlocklist
+	// Country is where the address is: an ISO 3166-1 alpha-2 code,
+	// CountryUnknown, CountryNotRoutable, or "" when not located yet.
+	Country string
 }
 
 // HistoryFilter selects cached bans. Zero fields select everything.
@@ -41,6 +44,9 @@ type HistoryFilter struct {
 	Jail      string
 	IP        string // one address, or a CIDR block
 	Origin    string
+	// Country: an alpha-2 code, CountryNotRoutable, or CountryUnknown
+	// (which also selects addresses not located yet).
+	Country string
 }
 
 // HistoryKey is a ban's position in the history's order (newest first):
@@ -118,4 +124,29 @@ type History interface {
 	SyncStates(ctx context.Context) ([]SyncStatus, error)
 	// Newest returns the time of the newest cached ban (zero when none).
 	Newest(ctx context.Context) (time.Time, error)
+	// CountryCounts counts the bans matching f by country code, most
+	// first, over f's range (default: the last 24 hours). Addresses not
+	// located yet count as CountryUnknown.
+	CountryCounts(ctx context.Context, f HistoryFilter) ([]NamedCount, error)
+	// TopIPs returns the addresses banned most among the bans matching f
+	// (range as CountryCounts), most first, at most TopIPLimit.
+	TopIPs(ctx context.Context, f HistoryFilter) ([]NamedCount, error)
+}
+
+// Country codes that are not ISO 3166-1 alpha-2.
+const (
+	// CountryUnknown: no geo source knows the address.
+	CountryUnknown = "?"
+	// CountryNotRoutable: a private, loopback, documentation or otherwise
+	// reserved address, never looked up.
+	CountryNotRoutable = "-"
+)
+
+// Locator gives addresses their country codes from offline sources, fast
+// enough for every row of a sync (core/geo implements it).
+type Locator interface {
+	// Countries returns the country code of each address: alpha-2,
+	// CountryUnknown or CountryNotRoutable (also for text that is not an
+	// address).
+	Countries(ips []string) []string
 }

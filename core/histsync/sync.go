@@ -86,6 +86,24 @@ type Syncer struct {
 	Backoff time.Duration
 	Now     func() time.Time
 	Logger  *slog.Logger
+	// Locator gives each new row its country as it is read (offline
+	// sources only; the geo task asks the online service later). nil:
+	// rows are stored not located yet.
+	Locator core.Locator
+}
+
+// locate sets the rows' countries.
+func (s *Syncer) locate(rows []core.HistoryBan) {
+	if s.Locator == nil || len(rows) == 0 {
+		return
+	}
+	ips := make([]string, len(rows))
+	for i, b := range rows {
+		ips[i] = b.IP
+	}
+	for i, c := range s.Locator.Countries(ips) {
+		rows[i].Country = c
+	}
 }
 
 // Result says what one sync of one server did.
@@ -313,6 +331,7 @@ func (s *Syncer) readJail(ctx context.Context, db Reader, jail string, cur store
 				next.TimeOfBan, next.RowID = ts, r.RowID
 			}
 		}
+		s.locate(p.rows)
 		p.cursor = next
 		last := recs[len(recs)-1]
 		after, afterRow = last.TimeOfBan, last.RowID

@@ -49,5 +49,5 @@ func (db *DB) DashTopIPs(ctx context.Context, f core.HistoryFilter, total int) (
 	if err != nil {
 		return nil, err
 	}
-	return db.topIPs(ctx, core.HistoryFilter{ServerIDs: f.ServerIDs}, from, to, total)
+	return db.topIPs(ctx, core.HistoryFilter{ServerIDs: f.ServerIDs}, from, to, total, total)
 }

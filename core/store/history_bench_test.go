@@ -56,18 +56,24 @@ func benchFilter(span time.Duration) core.HistoryFilter {
 
 // benchCache opens the cache the benchmarks read.
 func benchCache(b *testing.B) *store.DB {
+	return openBenchCache(b, "BANGUI_BENCH_CACHE", "bangui.db", makeBenchCache)
+}
+
+// openBenchCache opens the cache file named by the environment variable
+// env (default: name in the benchmark's temp folder), made by make when it
+// does not exist yet; it is closed when the benchmark ends.
+func openBenchCache(b *testing.B, env, name string, make func(*testing.B, string)) *store.DB {
 	b.Helper()
-	ctx := context.Background()
-	path := os.Getenv("BANGUI_BENCH_CACHE")
+	path := os.Getenv(env)
 	if path == "" {
-		path = filepath.Join(b.TempDir(), "bangui.db")
+		path = filepath.Join(b.TempDir(), name)
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		makeBenchCache(b, path)
+		make(b, path)
 	} else if err != nil {
 		b.Fatal(err)
 	}
-	db, err := store.Open(ctx, path, migrations.FS)
+	db, err := store.Open(context.Background(), path, migrations.FS)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -60,7 +60,9 @@ func historyWhere(f core.HistoryFilter) (*where, error) {
 	if !f.To.IsZero() {
 		w.add("b.time_of_ban < ?", f.To.Unix())
 	}
-	if err := serverCond(w, "b.server_id", f.ServerIDs); err != nil {
+	// "+" keeps SQLite (which has no statistics here) from walking
+	// bans_server, every row of a server, instead of the time range.
+	if err := serverCond(w, "+b.server_id", f.ServerIDs); err != nil {
 		return nil, err
 	}
 	if f.Jail != "" {
@@ -77,19 +79,40 @@ func historyWhere(f core.HistoryFilter) (*where, error) {
 			return nil, err
 		}
 	}
+	if err := countryCond(w, "b.country", f.Country); err != nil {
+		return nil, err
+	}
 	return w, nil
+}
+
+// countryCond filters on a country code; CountryUnknown also selects
+// addresses not located yet (”).
+func countryCond(w *where, col, c string) error {
+	switch {
+	case c == "":
+	case c == core.CountryUnknown:
+		w.add(col + " IN ('', '?')")
+	case c == core.CountryNotRoutable || validCountryCode(c):
+		w.add(col+" = ?", c)
+	default:
+		return core.Errorf(core.EINVALID, "%q is not a country code: use two capital letters (FR), %q for unknown or %q for not routable", c, core.CountryUnknown, core.CountryNotRoutable)
+	}
+	return nil
+}
+
+func validCountryCode(c string) bool {
+	return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z'
 }
 
 func serverCond(w *where, col string, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	w.add(col+" IN ("+marks+")", args...)
+	w.add(col+" IN ("+marks(len(ids))+")", args...)
 	return nil
 }
 

@@ -24,7 +24,7 @@ const (
 )
 
 const historyColumns = `b.server_id, coalesce(s.name, ''), b.jail, b.ip, b.time_of_ban, b.ban_time, b.ban_count,
-	b.failures, b.origin, b.source`
+	b.failures, b.origin, b.source, b.country`
 
 const historyOrder = ` ORDER BY b.time_of_ban DESC, b.server_id DESC, b.jail DESC, b.ip DESC`
 
@@ -130,7 +130,7 @@ func (db *DB) historyRows(ctx context.Context, what string, withMatches bool, q 
 		var b core.HistoryBan
 		var tob, banTime int64
 		var matches string
-		dest := []any{&b.ServerID, &b.Server, &b.Jail, &b.IP, &tob, &banTime, &b.BanCount, &b.Failures, &b.Origin, &b.Source}
+		dest := []any{&b.ServerID, &b.Server, &b.Jail, &b.IP, &tob, &banTime, &b.BanCount, &b.Failures, &b.Origin, &b.Source, &b.Country}
 		if withMatches {
 			dest = append(dest, &matches)
 		}
@@ -261,7 +261,7 @@ func (db *DB) Dashboard(ctx context.Context, f core.HistoryFilter) (core.Dashboa
 			d.Origins = append(d.Origins, origins[i])
 		}
 	}
-	if d.TopIPs, err = db.topIPs(ctx, sf, from, to, d.Total); err != nil {
+	if d.TopIPs, err = db.topIPs(ctx, sf, from, to, d.Total, d.Total); err != nil {
 		return d, fmt.Errorf("store: dashboard top IPs: %w", err)
 	}
 	return d, nil
@@ -309,6 +309,11 @@ func (db *DB) splitCounts(ctx context.Context, f core.HistoryFilter, from, to in
 	if err := db.countSplit(ctx, f, from, to, col, "b."+col, counts); err != nil {
 		return nil, err
 	}
+	return namedSorted(counts), nil
+}
+
+// namedSorted turns counts into NamedCounts, most first, zeros left out.
+func namedSorted(counts map[string]int) []core.NamedCount {
 	out := make([]core.NamedCount, 0, len(counts))
 	for k, n := range counts {
 		if n > 0 {
@@ -316,7 +321,7 @@ func (db *DB) splitCounts(ctx context.Context, f core.HistoryFilter, from, to in
 		}
 	}
 	sortCounts(out)
-	return out, nil
+	return out
 }
 
 func sortCounts(c []core.NamedCount) {
@@ -328,9 +333,9 @@ func sortCounts(c []core.NamedCount) {
 	})
 }
 
-// countSplit counts [from, to) by key: whole UTC days from ban_daily
-// (dailyKey over its columns), the partial days at the edges from bans
-// (bansKey over b.*).
+// countSplit counts [from, to) by key: whole UTC days from ban_daily (or
+// ban_daily_geo, see dailyTable; dailyKey over its columns), the partial
+// days at the edges from bans (bansKey over b.*).
 func countSplit[K comparable](db *DB, ctx context.Context, f core.HistoryFilter, from, to int64, dailyKey, bansKey string, counts map[K]int) error {
 	fullFrom := (from + day - 1) / day * day
 	fullTo := to / day * day
@@ -339,7 +344,7 @@ func countSplit[K comparable](db *DB, ctx context.Context, f core.HistoryFilter,
 	}
 	w := &where{}
 	w.add("day >= ? AND day < ?", fullFrom/day, fullTo/day)
-	if err := serverCond(w, "server_id", f.ServerIDs); err != nil {
+	if err := serverCond(w, "+server_id", f.ServerIDs); err != nil { // the day range, not ban_daily_server
 		return err
 	}
 	if f.Jail != "" {
@@ -348,7 +353,11 @@ func countSplit[K comparable](db *DB, ctx context.Context, f core.HistoryFilter,
 	if f.Origin != "" {
 		w.add("origin = ?", f.Origin)
 	}
-	if err := scanCounts(db, ctx, `SELECT `+dailyKey+`, sum(n) FROM ban_daily`+w.String()+` GROUP BY 1`, w.args, counts); err != nil {
+	if err := countryCond(w, "country", f.Country); err != nil {
+		return err
+	}
+	q := `SELECT ` + dailyKey + `, sum(n) FROM ` + dailyTable(dailyKey, f.Country, (fullTo-fullFrom)/day) + w.String() + ` GROUP BY 1`
+	if err := scanCounts(db, ctx, q, w.args, counts); err != nil {
 		return err
 	}
 	if from < fullFrom {
@@ -360,6 +369,26 @@ func countSplit[K comparable](db *DB, ctx context.Context, f core.HistoryFilter,
 		return countBans(db, ctx, f, fullTo, to, bansKey, counts)
 	}
 	return nil
+}
+
+// countryIndexDays: from this many whole days on, the map's totals read
+// ban_daily_geo in country order through ban_daily_geo_country (every row
+// once, no sort: 29 ms for a year of a million bans in 150 countries,
+// against 117 ms by day and a sort, measured in sqlite3); shorter ranges
+// read their days by the key. SQLite, without statistics, would not pick
+// the index itself.
+const countryIndexDays = 90
+
+// dailyTable is the roll-up that serves counts by key: ban_daily_geo when
+// the country matters (the key or a filter), ban_daily otherwise.
+func dailyTable(key, country string, days int64) string {
+	switch {
+	case key == "country" && days >= countryIndexDays:
+		return "ban_daily_geo INDEXED BY ban_daily_geo_country"
+	case key == "country" || country != "":
+		return "ban_daily_geo"
+	}
+	return "ban_daily"
 }
 
 // countBans counts bans rows in [from, to) by key.
@@ -418,11 +447,15 @@ var (
 	topIPProbes = 3000
 )
 
-func (db *DB) topIPs(ctx context.Context, f core.HistoryFilter, from, to int64, total int) ([]core.NamedCount, error) {
+// topIPs finds the top addresses of f in [from, to): total is how many
+// bans match, scan how many rows counting them directly would read (more
+// than total when f filters on the country, which no index of bans
+// serves).
+func (db *DB) topIPs(ctx context.Context, f core.HistoryFilter, from, to int64, total, scan int) ([]core.NamedCount, error) {
 	if total == 0 {
 		return nil, nil
 	}
-	if total > topIPDirect {
+	if scan > topIPDirect {
 		if top, ok, err := db.topIPsBounded(ctx, f, from, to); err != nil || ok {
 			return top, err
 		}
@@ -462,12 +495,14 @@ func (db *DB) topIPsBounded(ctx context.Context, f core.HistoryFilter, from, to 
 		return nil, false, err
 	}
 	defer conn.Close()
-	w := &where{}
-	w.add("b.ip = ?", nil)
-	w.add("b.time_of_ban >= ? AND b.time_of_ban < ?", from, to)
-	if err := serverCond(w, "b.server_id", f.ServerIDs); err != nil {
+	f.From, f.To = time.Unix(from, 0), time.Unix(to, 0)
+	fw, err := historyWhere(f)
+	if err != nil {
 		return nil, false, err
 	}
+	w := &where{}
+	w.add("b.ip = ?", nil)
+	w.conds, w.args = append(w.conds, fw.conds...), append(w.args, fw.args...)
 	probe, err := conn.PrepareContext(ctx, `SELECT count(*) FROM bans b`+w.String())
 	if err != nil {
 		return nil, false, err
@@ -478,7 +513,7 @@ func (db *DB) topIPsBounded(ctx context.Context, f core.HistoryFilter, from, to 
 	const batch = 256
 	probes := 0
 	for offset := 0; ; offset += batch {
-		cands, err := ipTotals(ctx, conn, offset, batch)
+		cands, err := ipTotals(ctx, conn, f.Country, offset, batch)
 		if err != nil {
 			return nil, false, err
 		}
@@ -507,6 +542,12 @@ func (db *DB) topIPsBounded(ctx context.Context, f core.HistoryFilter, from, to 
 	}
 }
 
-func ipTotals(ctx context.Context, conn *sql.Conn, offset, limit int) ([]core.NamedCount, error) {
-	return namedCounts(ctx, conn, `SELECT ip, n FROM ban_ip_total ORDER BY n DESC, ip DESC LIMIT ? OFFSET ?`, limit, offset)
+// ipTotals returns addresses by their all-time count; with a country,
+// those counted under it or not located yet (the probe then counts
+// exactly).
+func ipTotals(ctx context.Context, conn *sql.Conn, country string, offset, limit int) ([]core.NamedCount, error) {
+	if country == "" {
+		return namedCounts(ctx, conn, `SELECT ip, n FROM ban_ip_total ORDER BY n DESC, ip DESC LIMIT ? OFFSET ?`, limit, offset)
+	}
+	return namedCounts(ctx, conn, `SELECT ip, n FROM ban_ip_total WHERE country IN (?, '', '?') ORDER BY n DESC, ip DESC LIMIT ? OFFSET ?`, country, limit, offset)
 }

@@ -60,6 +60,7 @@ func historyFixture(t *testing.T, db *store.DB, n int, end time.Time) ([]core.Se
 		if r.IntN(20) == 0 {
 			b.Origin, b.Failures, b.Matches = core.OriginManual, 0, nil
 		}
+		b.Country = fixtureCountry(ip)
 		byServer[s.ID] = append(byServer[s.ID], b)
 		all = append(all, b)
 	}

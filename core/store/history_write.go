@@ -30,7 +30,7 @@ type SyncCursor struct {
 // modernc.org/sqlite is several times its per-row cost).
 const insertChunk = 64
 
-const banInsertColumns = 11
+const banInsertColumns = 12
 
 // Settings of the writer connection while StoreBans runs. temp_store keeps
 // the statement journal of the multi-row inserts (which SQLite needs
@@ -54,7 +54,7 @@ var storePragmas = []string{
 // moves that server's cursors, in one transaction: a crash loses neither
 // rows nor cursor, and a row stored before (same time, server, jail and
 // IP) is skipped, so copying a page twice stores it once. The roll-ups
-// (ban_daily, ban_ip_total) follow in the same transaction. It returns how
+// (ban_daily, ban_daily_geo, ban_ip_total) follow in the same transaction. It returns how
 // many rows were new.
 //
 // Rows need Jail, IP, TimeOfBan and Origin; Server and ServerID are taken
@@ -157,8 +157,8 @@ func (db *DB) ReleaseWriteCache(ctx context.Context) error {
 var insertStatements = func() (q [insertChunk + 1]string) {
 	for n := 1; n <= insertChunk; n++ {
 		q[n] = `INSERT OR IGNORE INTO bans (server_id, jail, ip, time_of_ban, ban_time, ban_count,
-		failures, matches, origin, source, synced_at) VALUES ` + rowMarks(n, banInsertColumns) +
-			` RETURNING time_of_ban / 86400, jail, origin, ip`
+		failures, matches, origin, source, synced_at, country) VALUES ` + rowMarks(n, banInsertColumns) +
+			` RETURNING time_of_ban / 86400, jail, origin, country, ip`
 	}
 	return q
 }()
@@ -194,7 +194,7 @@ func (in *inserter) insert(ctx context.Context, chunk []core.HistoryBan) error {
 	from := 0
 	for i, b := range chunk {
 		args = append(args, in.serverID, b.Jail, b.IP, b.TimeOfBan.Unix(), int64(b.BanTime/time.Second),
-			b.BanCount, b.Failures, lines[from:in.ends[i]], b.Origin, b.Source, in.now)
+			b.BanCount, b.Failures, lines[from:in.ends[i]], b.Origin, b.Source, in.now, b.Country)
 		from = in.ends[i]
 	}
 	in.args = args
@@ -215,12 +215,12 @@ func (in *inserter) insert(ctx context.Context, chunk []core.HistoryBan) error {
 	}
 	defer rs.Close()
 	var day int64
-	var jail, origin, ip sql.RawBytes
+	var jail, origin, country, ip sql.RawBytes
 	for rs.Next() {
-		if err := rs.Scan(&day, &jail, &origin, &ip); err != nil {
+		if err := rs.Scan(&day, &jail, &origin, &country, &ip); err != nil {
 			return err
 		}
-		in.roll.addRaw(day, jail, origin, ip)
+		in.roll.addRaw(day, jail, origin, country, ip)
 	}
 	return rs.Err()
 }
@@ -232,35 +232,56 @@ func validOrigin(o string) bool {
 // rollup gathers the changes of one transaction to the roll-up tables.
 type rollup struct {
 	days map[dayKey]int
-	ips  map[string]int
+	ips  map[string]ipRoll
 	rows int
-	// names interns jail and origin names (few, repeated on every row).
+	// names interns jail, origin and country names (few, repeated on
+	// every row).
 	names map[string]string
 }
 
 type dayKey struct {
-	day          int64
-	jail, origin string
+	day                   int64
+	jail, origin, country string
+}
+
+// ipRoll is one address's change: its count, and the country its new
+// rows were stored under ("" when they disagree).
+type ipRoll struct {
+	n       int
+	country string
 }
 
 func newRollup() *rollup {
-	return &rollup{days: map[dayKey]int{}, ips: map[string]int{}, names: map[string]string{}}
+	return &rollup{days: map[dayKey]int{}, ips: map[string]ipRoll{}, names: map[string]string{}}
 }
 
-func (r *rollup) add(day int64, jail, origin, ip string, n int) {
-	r.days[dayKey{day, jail, origin}] += n
-	r.ips[ip] += n
+func (r *rollup) add(day int64, jail, origin, country, ip string, n int) {
+	r.days[dayKey{day, jail, origin, country}] += n
+	r.addIP(ip, country, n)
 	r.rows += n
 }
 
-// addRaw is add(day, jail, origin, ip, 1) for values scanned as
+func (r *rollup) addIP(ip, country string, n int) {
+	t, ok := r.ips[ip]
+	if ok && t.country != country {
+		country = ""
+	}
+	r.ips[ip] = ipRoll{t.n + n, country}
+}
+
+// addRaw is add(day, jail, origin, country, ip, 1) for values scanned as
 // sql.RawBytes, copying only what the maps do not hold yet.
-func (r *rollup) addRaw(day int64, jail, origin, ip []byte) {
-	r.days[dayKey{day, r.name(jail), r.name(origin)}]++
-	if _, ok := r.ips[string(ip)]; ok {
-		r.ips[string(ip)]++
+func (r *rollup) addRaw(day int64, jail, origin, country, ip []byte) {
+	c := r.name(country)
+	r.days[dayKey{day, r.name(jail), r.name(origin), c}]++
+	if t, ok := r.ips[string(ip)]; ok {
+		if t.country != c {
+			t.country = ""
+		}
+		t.n++
+		r.ips[string(ip)] = t
 	} else {
-		r.ips[string(ip)] = 1
+		r.ips[string(ip)] = ipRoll{1, c}
 	}
 	r.rows++
 }
@@ -280,42 +301,64 @@ const upsertChunk = 256
 // apply adds (sign 1) or subtracts (sign -1) the gathered counts, and
 // drops roll-up rows that reach zero.
 func (r *rollup) apply(ctx context.Context, tx *sql.Tx, serverID int64, sign int) error {
-	args := make([]any, 0, 5*min(upsertChunk, max(len(r.days), len(r.ips))))
+	args := make([]any, 0, 6*min(upsertChunk, max(len(r.days), len(r.ips))))
 	n := 0
-	flushDays := func() error {
+	flushDays := func(table string, cols int) error {
 		if n == 0 {
 			return nil
 		}
-		q := `INSERT INTO ban_daily (day, server_id, jail, origin, n) VALUES ` + rowMarks(n, 5) +
-			` ON CONFLICT (day, server_id, jail, origin) DO UPDATE SET n = n + excluded.n`
+		key := "day, server_id, jail, origin"
+		if cols == 6 {
+			key += ", country"
+		}
+		q := `INSERT INTO ` + table + ` (` + key + `, n) VALUES ` + rowMarks(n, cols) +
+			` ON CONFLICT (` + key + `) DO UPDATE SET n = n + excluded.n`
 		_, err := tx.ExecContext(ctx, q, args...)
 		args, n = args[:0], 0
 		return err
 	}
+	// ban_daily_geo by country; ban_daily without it.
+	plain := map[dayKey]int{}
 	for k, c := range r.days {
-		args = append(args, k.day, serverID, k.jail, k.origin, sign*c)
+		args = append(args, k.day, serverID, k.jail, k.origin, k.country, sign*c)
+		plain[dayKey{k.day, k.jail, k.origin, ""}] += c
 		if n++; n == upsertChunk {
-			if err := flushDays(); err != nil {
+			if err := flushDays("ban_daily_geo", 6); err != nil {
 				return err
 			}
 		}
 	}
-	if err := flushDays(); err != nil {
+	if err := flushDays("ban_daily_geo", 6); err != nil {
+		return err
+	}
+	for k, c := range plain {
+		args = append(args, k.day, serverID, k.jail, k.origin, sign*c)
+		if n++; n == upsertChunk {
+			if err := flushDays("ban_daily", 5); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flushDays("ban_daily", 5); err != nil {
 		return err
 	}
 	flushIPs := func() error {
 		if n == 0 {
 			return nil
 		}
-		q := `INSERT INTO ban_ip_total (ip, n) VALUES ` + rowMarks(n, 2) +
-			` ON CONFLICT (ip) DO UPDATE SET n = n + excluded.n`
+		// New rows stored under another country than the address's
+		// older ones leave it '' (to be located again); removed rows
+		// change nothing.
+		q := `INSERT INTO ban_ip_total (ip, n, country) VALUES ` + rowMarks(n, 3) +
+			` ON CONFLICT (ip) DO UPDATE SET n = n + excluded.n` + ipCountryUpdate[sign > 0]
 		_, err := tx.ExecContext(ctx, q, args...)
 		args, n = args[:0], 0
 		return err
 	}
 	// In index order: neighbouring upserts share B-tree pages.
 	for _, ip := range slices.Sorted(maps.Keys(r.ips)) {
-		args = append(args, ip, sign*r.ips[ip])
+		t := r.ips[ip]
+		args = append(args, ip, sign*t.n, t.country)
 		if n++; n == upsertChunk {
 			if err := flushIPs(); err != nil {
 				return err
@@ -326,8 +369,10 @@ func (r *rollup) apply(ctx context.Context, tx *sql.Tx, serverID int64, sign int
 		return err
 	}
 	if sign < 0 {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM ban_daily WHERE n <= 0`); err != nil {
-			return err
+		for _, q := range []string{`DELETE FROM ban_daily WHERE n <= 0`, `DELETE FROM ban_daily_geo WHERE n <= 0`} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM ban_ip_total WHERE n <= 0`); err != nil {
 			return err
@@ -336,9 +381,19 @@ func (r *rollup) apply(ctx context.Context, tx *sql.Tx, serverID int64, sign int
 	return nil
 }
 
+var ipCountryUpdate = map[bool]string{
+	true:  `, country = CASE WHEN country = excluded.country THEN country ELSE '' END`,
+	false: ``,
+}
+
+// marks returns n placeholders: "?,?,?".
+func marks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
 // rowMarks returns n rows of cols placeholders: "(?,?),(?,?)".
 func rowMarks(n, cols int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	row := "(" + marks(cols) + ")"
 	return strings.TrimSuffix(strings.Repeat(row+",", n), ",")
 }
 
@@ -502,7 +557,7 @@ func (db *DB) deleteBansChunk(ctx context.Context, cutoff int64) (int, error) {
 	defer tx.Rollback()
 	rs, err := tx.QueryContext(ctx, `DELETE FROM bans WHERE id IN
 		(SELECT id FROM bans WHERE time_of_ban < ? ORDER BY time_of_ban LIMIT ?)
-		RETURNING server_id, time_of_ban / 86400, jail, origin, ip`, cutoff, retentionChunk)
+		RETURNING server_id, time_of_ban / 86400, jail, origin, country, ip`, cutoff, retentionChunk)
 	if err != nil {
 		return 0, err
 	}
@@ -510,8 +565,8 @@ func (db *DB) deleteBansChunk(ctx context.Context, cutoff int64) (int, error) {
 	n := 0
 	for rs.Next() {
 		var srv, day int64
-		var jail, origin, ip string
-		if err := rs.Scan(&srv, &day, &jail, &origin, &ip); err != nil {
+		var jail, origin, country, ip string
+		if err := rs.Scan(&srv, &day, &jail, &origin, &country, &ip); err != nil {
 			rs.Close()
 			return 0, err
 		}
@@ -520,7 +575,7 @@ func (db *DB) deleteBansChunk(ctx context.Context, cutoff int64) (int, error) {
 			r = newRollup()
 			bySrv[srv] = r
 		}
-		r.add(day, jail, origin, ip, 1)
+		r.add(day, jail, origin, country, ip, 1)
 		n++
 	}
 	if err := rs.Close(); err != nil {
