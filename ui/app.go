@@ -32,7 +32,7 @@ type Deps struct {
 	RefreshInterval time.Duration
 	// StartView names the tab shown first: "dashboard" (default),
 	// "jails", "settings" (the jails view with the selected jail's
-	// settings), "bans", "history" or "activity".
+	// settings), "bans", "map", "history" or "activity".
 	StartView string
 	// Activity reads the activity log (the cache).
 	Activity ActivityReader
@@ -50,6 +50,9 @@ type Deps struct {
 	History core.History
 	// Tasks are the background tasks (history sync, retention). May be nil.
 	Tasks core.Tasks
+	// Geo locates addresses (the bans view's country column) and holds
+	// the geo settings. May be nil: countries then show as "–".
+	Geo GeoService
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -61,6 +64,7 @@ type App struct {
 	acts    *activityView
 	dash    *dashboardView
 	hist    *historyView
+	geomap  *mapView
 	tabs    *container.AppTabs
 	root    fyne.CanvasObject
 	ctx     context.Context // ends with Stop
@@ -86,18 +90,29 @@ func New(w fyne.Window, deps Deps) *App {
 	a.dash = newDashboardView(w, deps.History, deps.Tasks)
 	a.dash.source = deps.Source
 	a.hist = newHistoryView(w, deps.History)
-	a.dash.onIP = func(ip string) {
-		a.tabs.Select(a.tabs.Items[3])
+	a.geomap = newMapView(w, deps.History)
+	openIP := func(ip string) {
+		a.tabs.Select(a.tabs.Items[4])
 		a.hist.showIP(ip)
 	}
+	a.dash.onIP, a.geomap.onIP = openIP, openIP
+	if deps.Geo != nil {
+		a.bans.locator = deps.Geo
+		a.geomap.infos = deps.Geo.Infos
+	}
+	a.geomap.onSources = func() {
+		showGeoSources(w, deps.Geo, a.ctx, func(f func()) { go f() })
+	}
+	a.geomap.onAbout = func() { showAbout(w, deps.Geo) }
 	a.jails.parent, a.bans.parent, a.acts.parent = a.ctx, a.ctx, a.ctx
-	a.dash.parent, a.hist.parent = a.ctx, a.ctx
+	a.dash.parent, a.hist.parent, a.geomap.parent = a.ctx, a.ctx, a.ctx
 	a.jails.detail.parent = a.ctx
 	a.servers = newServersView(a.onServerSelected)
 	a.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Dashboard", theme.HomeIcon(), a.dash.root),
 		container.NewTabItemWithIcon("Jails", theme.ListIcon(), a.jails.root),
 		container.NewTabItemWithIcon("Bans", theme.VisibilityOffIcon(), a.bans.root),
+		container.NewTabItemWithIcon("Map", theme.GridIcon(), a.geomap.root),
 		container.NewTabItemWithIcon("History", theme.HistoryIcon(), a.hist.root),
 		container.NewTabItemWithIcon("Activity", theme.DocumentIcon(), a.acts.root),
 	)
@@ -109,10 +124,12 @@ func New(w fyne.Window, deps Deps) *App {
 		a.jails.lower.SelectIndex(1)
 	case "bans":
 		a.tabs.SelectIndex(2)
-	case "history":
+	case "map":
 		a.tabs.SelectIndex(3)
-	case "activity":
+	case "history":
 		a.tabs.SelectIndex(4)
+	case "activity":
+		a.tabs.SelectIndex(5)
 	}
 	// The activity log changes with every action: reload it when shown;
 	// the dashboard refreshes itself while shown; the history reloads on
@@ -126,6 +143,8 @@ func New(w fyne.Window, deps Deps) *App {
 			a.dash.shown()
 		case a.hist.root:
 			a.hist.reload()
+		case a.geomap.root:
+			a.geomap.reload()
 		}
 	}
 	if ch, ok := deps.Tasks.(interface{ Changes() <-chan struct{} }); ok {
@@ -162,11 +181,14 @@ func (a *App) applyServers(list []core.Server, err error) {
 	a.servers.setServers(list)
 	a.dash.setServers(list)
 	a.hist.setServers(list)
+	a.geomap.setServers(list)
 	switch a.tabs.Selected().Content {
 	case a.dash.root:
 		a.dash.shown()
 	case a.hist.root:
 		a.hist.reload()
+	case a.geomap.root:
+		a.geomap.reload()
 	}
 }
 
@@ -202,6 +224,9 @@ func (a *App) watchTasks(changes <-chan struct{}) {
 					a.dash.refresh()
 				}
 				a.hist.onSynced()
+				if a.tabs.Selected().Content == a.geomap.root {
+					a.geomap.reload() // a geo task may have located addresses
+				}
 			})
 		}
 	}
@@ -223,6 +248,7 @@ func (a *App) Stop() {
 	a.acts.stop()
 	a.dash.stop()
 	a.hist.stop()
+	a.geomap.stop()
 }
 
 // Fatal fills w with an error that stops the app from starting (a cache
@@ -265,3 +291,9 @@ func (noHistory) CountHistory(context.Context, core.HistoryFilter) (int, error) 
 func (noHistory) IPTimeline(context.Context, string) ([]core.HistoryBan, error) { return nil, nil }
 func (noHistory) SyncStates(context.Context) ([]core.SyncStatus, error)         { return nil, nil }
 func (noHistory) Newest(context.Context) (time.Time, error)                     { return time.Time{}, nil }
+func (noHistory) CountryCounts(context.Context, core.HistoryFilter) ([]core.NamedCount, error) {
+	return nil, nil
+}
+func (noHistory) TopIPs(context.Context, core.HistoryFilter) ([]core.NamedCount, error) {
+	return nil, nil
+}

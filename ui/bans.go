@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -45,20 +47,27 @@ type bansView struct {
 	spawn    func(func())
 	ownAddrs func() []netip.Addr // this workstation's addresses, for ban warnings
 
-	filter   *widget.Entry
-	jailSel  *widget.Select
-	count    *widget.Label
-	table    *dataTable[core.Ban]
-	banB     *widget.Button
-	unbanB   *widget.Button
-	everyB   *widget.Button
-	allB     *widget.Button
-	status   *widget.Label
-	progress *widget.ProgressBar
-	cancelB  *widget.Button
-	whereIn  *widget.Entry
-	whereOut *widget.Label
-	root     fyne.CanvasObject
+	filter  *widget.Entry
+	jailSel *widget.Select
+	// countrySel filters on the countries of the current bans; countries
+	// holds each banned address's country (from locator, offline).
+	countrySel *widget.Select
+	countries  map[string]string
+	// countryCodes[i] is the code of countrySel.Options[i+1].
+	countryCodes []string
+	locator      core.Locator
+	count        *widget.Label
+	table        *dataTable[core.Ban]
+	banB         *widget.Button
+	unbanB       *widget.Button
+	everyB       *widget.Button
+	allB         *widget.Button
+	status       *widget.Label
+	progress     *widget.ProgressBar
+	cancelB      *widget.Button
+	whereIn      *widget.Entry
+	whereOut     *widget.Label
+	root         fyne.CanvasObject
 
 	// UI goroutine only.
 	server   core.Server
@@ -102,6 +111,8 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	v.filter.SetPlaceHolder("Filter: IP prefix, CIDR (198.51.100.0/24) or jail")
 	v.jailSel = widget.NewSelect([]string{"All jails"}, nil)
 	v.jailSel.SetSelected("All jails")
+	v.countrySel = widget.NewSelect([]string{allCountries}, nil)
+	v.countrySel.SetSelected(allCountries)
 	v.count = widget.NewLabel("")
 
 	v.table = newDataTable([]column[core.Ban]{
@@ -122,17 +133,18 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 		}},
 		{title: "Time left", width: 90, fixed: true, align: fyne.TextAlignTrailing, text: func(b core.Ban) string { return formatLeft(b.Remaining(v.now())) }},
 		// Failures come from fail2ban's database when it can be read; the
-		// country from the geo store (a later issue).
+		// country from the geo store (offline).
 		{title: "Failures", width: 75, align: fyne.TextAlignTrailing, text: func(b core.Ban) string {
 			if n, ok := v.failures[banKey(b)]; ok {
 				return formatCount(n)
 			}
 			return "–"
 		}},
-		{title: "Country", width: 75, text: func(core.Ban) string { return "–" }},
+		{title: "Country", width: 75, text: func(b core.Ban) string { return countryCell(v.countries[b.IP]) }},
 	})
 	v.filter.OnChanged = func(string) { v.show() }
 	v.jailSel.OnChanged = func(string) { v.show() }
+	v.countrySel.OnChanged = func(string) { v.show() }
 	v.table.marked = func(b core.Ban) bool { return v.marked[banKey(b)] }
 	v.table.onSelected = v.onRowTapped
 	v.table.onHeader = v.onSort
@@ -164,7 +176,7 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	v.whereOut = widget.NewLabel("")
 	v.whereOut.Wrapping = fyne.TextWrapWord
 
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.jailSel, v.count), v.filter)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.jailSel, v.countrySel, v.count), v.filter)
 	actions := container.NewHBox(v.banB, v.unbanB, v.everyB, v.allB, widget.NewSeparator(), selectAll, clear)
 	where := container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon("Find", theme.SearchIcon(), v.onWhere), v.whereIn)
 	job := container.NewBorder(nil, nil, nil, v.cancelB, v.progress)
@@ -240,7 +252,7 @@ func (v *bansView) loop(ctx context.Context, gen int) {
 func (v *bansView) fetch(ctx context.Context, gen int) {
 	callCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	snap := loadBans(callCtx, v.src, v.fails)
+	snap := loadBans(callCtx, v.src, v.fails, v.locator)
 	do(ctx, func() { v.apply(gen, snap) })
 }
 
@@ -251,9 +263,11 @@ type banSnapshot struct {
 	err      error
 	failures map[string]int
 	failErr  error
+	// countries: each address's country code (nil without a locator)
+	countries map[string]string
 }
 
-func loadBans(ctx context.Context, src BanSource, fails FailureSource) (snap banSnapshot) {
+func loadBans(ctx context.Context, src BanSource, fails FailureSource, loc core.Locator) (snap banSnapshot) {
 	if snap.jails, snap.err = src.Jails(ctx); snap.err != nil {
 		return snap
 	}
@@ -263,12 +277,22 @@ func loadBans(ctx context.Context, src BanSource, fails FailureSource) (snap ban
 	if fails != nil {
 		snap.failures, snap.failErr = fails.Failures(ctx)
 	}
+	if loc != nil {
+		ips := make([]string, len(snap.bans))
+		for i, b := range snap.bans {
+			ips[i] = b.IP
+		}
+		snap.countries = make(map[string]string, len(ips))
+		for i, c := range loc.Countries(ips) {
+			snap.countries[ips[i]] = c
+		}
+	}
 	return snap
 }
 
 // update fetches and shows now, blocking; for tests.
 func (v *bansView) update(ctx context.Context) {
-	v.apply(v.gen, loadBans(ctx, v.src, v.fails))
+	v.apply(v.gen, loadBans(ctx, v.src, v.fails, v.locator))
 }
 
 func (v *bansView) apply(gen int, snap banSnapshot) {
@@ -288,7 +312,8 @@ func (v *bansView) apply(gen int, snap banSnapshot) {
 		v.setLoadStatus("Failures unknown: " + core.ErrorMessage(snap.failErr))
 	}
 	bans, jailList := snap.bans, snap.jails
-	v.all, v.jails, v.failures = bans, jailList, snap.failures
+	v.all, v.jails, v.failures, v.countries = bans, jailList, snap.failures, snap.countries
+	v.setCountryOptions()
 	// Selection survives refreshes, minus bans that ended.
 	live := make(map[string]bool, len(v.marked))
 	jails := map[string]bool{}
@@ -315,6 +340,10 @@ func (v *bansView) shown() []core.Ban {
 		f.Jail = j
 	}
 	rows := core.FilterBans(v.all, f) // a copy: v.all keeps the server's order
+	if i := v.countrySel.SelectedIndex(); i > 0 {
+		code := v.countryCodes[i-1]
+		rows = slices.DeleteFunc(rows, func(b core.Ban) bool { return v.countries[b.IP] != code })
+	}
 	core.SortBans(rows, v.sortKey, v.sortDesc)
 	return rows
 }
@@ -372,4 +401,29 @@ func (v *bansView) selectedByJail() (map[string][]string, int) {
 		}
 	}
 	return out, n
+}
+
+// setCountryOptions offers the countries of the current bans in the
+// country filter, keeping the selection while it still has bans.
+func (v *bansView) setCountryOptions() {
+	seen := map[string]bool{}
+	for _, c := range v.countries {
+		seen[c] = true
+	}
+	codes := slices.Collect(maps.Keys(seen))
+	sort.Slice(codes, func(i, j int) bool { return countryChoice(codes[i]) < countryChoice(codes[j]) })
+	selected := ""
+	if i := v.countrySel.SelectedIndex(); i > 0 && i-1 < len(v.countryCodes) {
+		selected = v.countryCodes[i-1]
+	}
+	v.countryCodes = codes
+	opts := []string{allCountries}
+	for _, c := range codes {
+		opts = append(opts, countryChoice(c))
+	}
+	v.countrySel.Options = opts
+	if selected != "" && !seen[selected] {
+		v.countrySel.Selected = allCountries
+	}
+	v.countrySel.Refresh()
 }

@@ -44,23 +44,19 @@ type historyView struct {
 	now  func() time.Time
 	viewWork
 
-	servers   []core.Server
-	rng       *rangePicker
-	serverSel *widget.Select
-	jailSel   *widget.Select
-	originSel *widget.Select
-	ipEntry   *widget.Entry
-	refreshB  *widget.Button
-	csvB      *widget.Button
-	jsonB     *widget.Button
-	count     *widget.Label
-	status    *widget.Label
-	table     *dataTable[core.HistoryBan]
-	pages     *historyPages
-	body      *fyne.Container
-	state     *statePanel
-	timeline  *timelinePanel
-	split     *container.Split // table above, timeline below
+	*filterBar
+	ipEntry  *widget.Entry
+	refreshB *widget.Button
+	csvB     *widget.Button
+	jsonB    *widget.Button
+	count    *widget.Label
+	status   *widget.Label
+	table    *dataTable[core.HistoryBan]
+	pages    *historyPages
+	body     *fyne.Container
+	state    *statePanel
+	timeline *timelinePanel
+	split    *container.Split // table above, timeline below
 
 	gen        int                // bumps with every new filter; stale reads are dropped
 	loadedOnce bool               // a reload has run: onSynced may update
@@ -71,17 +67,7 @@ type historyView struct {
 func newHistoryView(w fyne.Window, r core.History) *historyView {
 	v := &historyView{w: w, r: r, now: time.Now}
 	v.initWork()
-	v.rng = newRangePicker(w, []string{range24h, range7d, range30d, range365d, rangeAll, rangeCustom}, rangeAll)
-	v.serverSel = widget.NewSelect([]string{allServers}, nil)
-	v.serverSel.SetSelected(allServers)
-	v.jailSel = widget.NewSelect([]string{allJails}, nil)
-	v.jailSel.SetSelected(allJails)
-	origins := []string{allOrigins}
-	for _, o := range core.Origins {
-		origins = append(origins, originText(o))
-	}
-	v.originSel = widget.NewSelect(origins, nil)
-	v.originSel.SetSelected(allOrigins)
+	v.filterBar = newFilterBar(w, []string{range24h, range7d, range30d, range365d, rangeAll, rangeCustom}, rangeAll)
 	v.ipEntry = widget.NewEntry()
 	v.ipEntry.SetPlaceHolder("IP address or CIDR block")
 	v.refreshB = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), v.reload)
@@ -99,6 +85,7 @@ func newHistoryView(w fyne.Window, r core.History) *historyView {
 		{title: "Server", width: 80, text: func(b core.HistoryBan) string { return b.Server }},
 		{title: "Jail", width: 80, text: func(b core.HistoryBan) string { return b.Jail }},
 		{title: "IP", width: 140, text: func(b core.HistoryBan) string { return b.IP }},
+		{title: "Country", width: 70, fixed: true, text: func(b core.HistoryBan) string { return countryCell(b.Country) }},
 		{title: "Ban time", width: 75, fixed: true, align: fyne.TextAlignTrailing, text: func(b core.HistoryBan) string { return banLength(b.BanTime) }},
 		{title: "Bans", width: 50, fixed: true, align: fyne.TextAlignTrailing, text: func(b core.HistoryBan) string { return fmt.Sprint(b.BanCount) }},
 		{title: "Failures", width: 70, fixed: true, align: fyne.TextAlignTrailing, text: func(b core.HistoryBan) string { return fmt.Sprint(b.Failures) }},
@@ -112,10 +99,7 @@ func newHistoryView(w fyne.Window, r core.History) *historyView {
 	}
 	v.timeline = newTimelinePanel(v.closeTimeline)
 
-	v.rng.onChanged = v.reload
-	v.serverSel.OnChanged = func(string) { v.reload() }
-	v.jailSel.OnChanged = func(string) { v.reload() }
-	v.originSel.OnChanged = func(string) { v.reload() }
+	v.filterBar.onChanged = v.reload
 	v.ipEntry.OnSubmitted = func(string) { v.reload() }
 	v.ipEntry.OnChanged = func(s string) {
 		if strings.TrimSpace(s) == "" && v.filter.IP != "" {
@@ -123,7 +107,7 @@ func newHistoryView(w fyne.Window, r core.History) *historyView {
 		}
 	}
 
-	filters := container.NewBorder(nil, nil, container.NewHBox(v.rng.sel, v.serverSel, v.jailSel, v.originSel), nil, v.ipEntry)
+	filters := container.NewBorder(nil, nil, container.NewHBox(v.filterBar.objects()...), nil, v.ipEntry)
 	buttons := container.NewBorder(nil, nil, v.count, container.NewHBox(v.refreshB, v.csvB, v.jsonB))
 	v.body = container.NewStack(v.state)
 	// The timeline opens below the table: both keep the full width, which
@@ -148,17 +132,6 @@ func banLength(d time.Duration) string {
 	return core.FormatDuration(d)
 }
 
-// setServers fills the server filter.
-func (v *historyView) setServers(list []core.Server) {
-	v.servers = list
-	opts := []string{allServers}
-	for _, s := range list {
-		opts = append(opts, s.Name)
-	}
-	v.serverSel.Options = opts
-	v.serverSel.Refresh()
-}
-
 // showIP filters the history on one address and opens its timeline (the
 // dashboard's top IPs lead here).
 func (v *historyView) showIP(ip string) {
@@ -172,20 +145,7 @@ func (v *historyView) stop() { v.stopWork() }
 // currentFilter reads the filter widgets.
 func (v *historyView) currentFilter() core.HistoryFilter {
 	var f core.HistoryFilter
-	f.From, f.To = v.rng.bounds()
-	for _, s := range v.servers {
-		if s.Name == v.serverSel.Selected {
-			f.ServerIDs = []int64{s.ID}
-		}
-	}
-	if j := v.jailSel.Selected; j != allJails {
-		f.Jail = j
-	}
-	for o, words := range originWords {
-		if words == v.originSel.Selected {
-			f.Origin = o
-		}
-	}
+	v.filterBar.read(&f)
 	f.IP = strings.TrimSpace(v.ipEntry.Text)
 	return f
 }
@@ -207,12 +167,6 @@ func (v *historyView) reload() {
 			v.applyCount(gen, f, n, newest, err)
 		})
 	})
-}
-
-func (v *historyView) setJails(jails []string) {
-	opts := append([]string{allJails}, jails...)
-	v.jailSel.Options = opts
-	v.jailSel.Refresh()
 }
 
 func (v *historyView) applyCount(gen int, f core.HistoryFilter, n int, newest time.Time, err error) {
@@ -238,7 +192,7 @@ func (v *historyView) applyCount(gen int, f core.HistoryFilter, n int, newest ti
 	v.setExportable(n > 0)
 	v.count.SetText(plural(n, "ban", "bans") + v.ageText(newest))
 	if n == 0 {
-		if f.From.IsZero() && f.To.IsZero() && len(f.ServerIDs) == 0 && f.Jail == "" && f.IP == "" && f.Origin == "" {
+		if f.From.IsZero() && f.To.IsZero() && len(f.ServerIDs) == 0 && f.Jail == "" && f.IP == "" && f.Origin == "" && f.Country == "" {
 			v.state.empty("No ban history yet", "BanGUI copies each server's ban history from fail2ban's database every few minutes: it appears here after the first sync")
 		} else {
 			v.state.empty("No matching bans", "No cached ban matches the filter: widen the time range or clear a filter")

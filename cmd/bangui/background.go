@@ -33,6 +33,7 @@ type background struct {
 	sched  *sched.Scheduler
 	syncer *histsync.Syncer
 	every  time.Duration
+	geo    *geoService
 }
 
 // durationSetting reads a duration setting, falling back to def (with a
@@ -102,6 +103,9 @@ func (b *background) addSync(s core.Server) {
 			res, err := b.syncer.Sync(ctx, histsync.LocalTarget(s, c))
 			if err != nil {
 				return "", err
+			}
+			if b.geo != nil && res.Copied > 0 {
+				b.sched.RunNow("geo") // locate what is new (busy: it runs anyway)
 			}
 			if res.Warning != "" {
 				return res.String() + ". Warning: " + res.Warning, nil

@@ -39,7 +39,7 @@ func main() {
 	flag.StringVar(&cfg.dataDir, "data", defaultDataDir(), "folder of the local cache (bangui.db)")
 	flag.StringVar(&cfg.socket, "socket", "", "socket of the local fail2ban (default: from fail2ban.conf, else "+f2b.DefaultSocket+")")
 	flag.StringVar(&cfg.confDir, "fail2ban-config", f2b.DefaultConfigDir, "the local fail2ban's config folder: where its socket is set and where BanGUI writes jail.d/bangui.local")
-	flag.StringVar(&cfg.view, "view", "dashboard", "view to open: dashboard, jails, settings, bans, history or activity")
+	flag.StringVar(&cfg.view, "view", "dashboard", "view to open: dashboard, jails, settings, bans, map, history or activity")
 	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban")
 	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width")
 	flag.Float64Var(&cfg.windowH, "height", 720, "initial window height")
@@ -76,6 +76,17 @@ func run(cfg config) error {
 		return err
 	}
 	defer bg.stop() // before the cache closes: releases the lock row
+	geoSvc, err := openGeo(context.Background(), db, "")
+	if err != nil {
+		slog.Error("open geo store", "err", err)
+		ui.Fatal(w, err, a.Quit)
+		w.ShowAndRun()
+		return err
+	}
+	bg.syncer.Locator = geoSvc
+	if err := bg.addGeoTasks(geoSvc); err != nil {
+		return err
+	}
 	bg.start(context.Background(), loadServers(db, cfg.socket))
 
 	shell := ui.New(w, ui.Deps{
@@ -89,6 +100,7 @@ func run(cfg config) error {
 		Failures:        clients.Failures,
 		History:         db,
 		Tasks:           bg.sched,
+		Geo:             geoSvc,
 	})
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)

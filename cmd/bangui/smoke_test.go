@@ -81,24 +81,35 @@ func TestWindowSmoke(t *testing.T) {
 		{"light", "dashboard", "dashboard-light.png"},
 		{"dark", "history", "history.png"},
 		{"light", "history", "history-light.png"},
+		{"dark", "map", "map.png"},
+		{"light", "map", "map-light.png"},
 	} {
 		t.Run(run.view+"-"+run.theme, func(t *testing.T) {
 			data := ""
 			switch run.view {
 			case "activity":
 				data = seedActivity(t, srv)
-			case "dashboard", "history":
+			case "dashboard", "history", "map":
 				data = t.TempDir()
 			}
 			a := startApp(t, bin, display, srv, run.theme, run.view, data)
 			wid := waitWindow(t, a, display)
 
 			settle(t, a, display, wid) // loaded
-			if run.view == "dashboard" || run.view == "history" {
+			if run.view == "dashboard" || run.view == "history" || run.view == "map" {
 				// The app's own background task copies the real
 				// server's history into its cache, and holds the lock.
 				checkSynced(t, a, data, history)
-				if run.view == "history" {
+				if run.view == "map" {
+					// With no set-up, the built-in database locates them.
+					checkLocated(t, data)
+					settle(t, a, display, wid)
+					// Select the United States (the most bans in the
+					// generated history): its top addresses and recent
+					// bans fill the side panel; hover over Brazil.
+					clickAt(t, display, wid, 430, 318)
+					pointAt(t, display, wid, 497, 430)
+				} else if run.view == "history" {
 					clickAt(t, display, wid, appWidth*24/100+120, 377) // a detected ban: its timeline opens with its log lines
 				} else {
 					pointAt(t, display, wid, appWidth-5, appHeight-5) // no hover tooltip in the picture
@@ -442,6 +453,27 @@ func checkSynced(t *testing.T, a *proc, data string, want int) {
 			t.Fatalf("after 60 s the cache holds %d of %d bans (%v), lock pid %d, app pid %d (%v)", n, want, err1, pid, a.cmd.Process.Pid, err2)
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// checkLocated checks that every cached ban has a country (the sync
+// locates rows with the built-in database) and that most are in one.
+func checkLocated(t *testing.T, data string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", store.URI(filepath.Join(data, "bangui.db"), "mode=ro", "_pragma=busy_timeout(5000)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var total, unlocated, countries, notRoutable int
+	err = db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE country = ''),
+		count(*) FILTER (WHERE length(country) = 2), count(*) FILTER (WHERE country = '-') FROM bans`).Scan(&total, &unlocated, &countries, &notRoutable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("bans: %d, in a country %d, not routable %d (the test's TEST-NET bans), not located %d", total, countries, notRoutable, unlocated)
+	if unlocated != 0 || countries < total/2 || notRoutable == 0 {
+		t.Errorf("the app did not locate its bans: %d of %d not located, %d in a country, %d not routable", unlocated, total, countries, notRoutable)
 	}
 }
 

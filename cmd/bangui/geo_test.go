@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/geo"
+	"github.com/bangui/bangui/core/store/storetest"
+)
+
+// The geo settings, the locate task and the geo retention task, on a real
+// cache file.
+func TestGeoServiceAndTasks(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	b, err := newBackground(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.stop()
+	g, err := openGeo(ctx, db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.addGeoTasks(g); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := db.AddServer(ctx, core.Server{Name: "web1", Kind: core.ServerLocal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bans stored before anything located them (as after the migration).
+	now := time.Now()
+	rows := []core.HistoryBan{
+		{Jail: "sshd", IP: "8.8.8.8", TimeOfBan: now.Add(-time.Hour), Origin: core.OriginAuto},
+		{Jail: "sshd", IP: "192.0.2.1", TimeOfBan: now.Add(-2 * time.Hour), Origin: core.OriginAuto},
+	}
+	if _, err := db.StoreBans(ctx, srv.ID, rows, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.locate(ctx)
+	if err != nil || !strings.Contains(res, "Looked at all addresses (2): 2 changed country, 2 bans moved") {
+		t.Fatalf("locate: %q %v", res, err)
+	}
+	counts, _ := db.CountryCounts(ctx, core.HistoryFilter{From: now.Add(-24 * time.Hour), To: now})
+	if len(counts) != 2 || counts[0].Name != core.CountryNotRoutable && counts[0].Name != "US" {
+		t.Errorf("counts %v", counts)
+	}
+	// The same sources again: only what is not located yet.
+	if res, err := b.locate(ctx); err != nil || !strings.Contains(res, "new and unknown addresses (0)") {
+		t.Errorf("second locate: %q %v", res, err)
+	}
+
+	// A missing file in the settings: left out, named, the rest works.
+	missing := filepath.Join(t.TempDir(), "GeoLite2-City.mmdb")
+	problems, err := g.Apply(ctx, geo.Config{Databases: []string{missing}})
+	if err != nil || len(problems) != 1 || !strings.Contains(problems[0].Error(), "does not exist") {
+		t.Fatalf("apply: %v %v", problems, err)
+	}
+	cfg, err := g.Config(ctx)
+	if err != nil || len(cfg.Databases) != 1 || cfg.Databases[0] != missing || cfg.Online {
+		t.Errorf("config %+v %v", cfg, err)
+	}
+	var names []string
+	for _, s := range g.Sources() {
+		names = append(names, s.Name)
+	}
+	if got := strings.Join(names, "; "); !strings.Contains(got, geo.EmbeddedName) || !strings.Contains(got, "Left out") ||
+		!strings.Contains(got, "World outlines") || strings.Contains(got, "ip-api") {
+		t.Errorf("sources %q", got)
+	}
+	if c := g.Countries([]string{"8.8.8.8"}); c[0] != "US" {
+		t.Errorf("countries after apply %v", c)
+	}
+	// Turning the online lookup on changes the sources: a full pass.
+	if _, err := g.Apply(ctx, geo.Config{Online: true, OnlineEndpoint: "http://127.0.0.1:1/unused"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(g.Sources()[len(g.Sources())-3].Name, "ip-api") {
+		t.Errorf("online source not listed: %+v", g.Sources())
+	}
+	// Nightly clean-up: nothing to delete yet, and a bad setting is named.
+	if res, err := b.geoRetention(ctx); err != nil || !strings.Contains(res, "Deleted 0 geo answers unseen for 90 days") {
+		t.Errorf("geo retention: %q %v", res, err)
+	}
+	db.SetSetting(ctx, settingGeoRetentionDays, "ninety")
+	if _, err := b.geoRetention(ctx); err == nil || !strings.Contains(err.Error(), "not a number of days") {
+		t.Errorf("bad retention setting: %v", err)
+	}
+}
