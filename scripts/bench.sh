@@ -3,8 +3,10 @@
 # against a real private fail2ban-server, of the bans view
 # (ui/bans_bench_test.go) in Fyne's test driver, and of the history cache
 # over 1,000,000 generated bans (core/histsync/bench_test.go,
-# core/store/history_bench_test.go, scripts/bench-memory.sh). Every figure
-# in docs/PERFORMANCE.md comes from this script.
+# core/store/history_bench_test.go, scripts/bench-memory.sh), and of the
+# geo lookups and the map's country totals (core/geo/bench_test.go,
+# core/store/history_geo_bench_test.go). Every figure in
+# docs/PERFORMANCE.md comes from this script.
 #
 # Usage: scripts/bench.sh   (from anywhere; about an hour and a half with
 #                            every group, 40 minutes of it in ban10k and
@@ -17,7 +19,8 @@
 #                  below. The issue-3 figures come from
 #                  BENCH_GROUPS="bans50k ui-apply ui-filter ui-wheel ui-jump ban10k",
 #                  the issue-4 ones from
-#                  BENCH_GROUPS="history-sync history-queries history-memory"
+#                  BENCH_GROUPS="history-sync history-queries history-memory",
+#                  the geo ones from BENCH_GROUPS=geo
 #   SKIP_SLOW=1    leave out the group ban10k (10,000 bans with the action,
 #                  once batched and once as 10,000 fail2ban-client
 #                  processes: about 40 minutes), even if BENCH_GROUPS names it
@@ -31,6 +34,9 @@
 #   BANGUI_BENCH_CACHE=   the history cache made from it (0.9 GB), for
 #                  history-queries and history-memory; made once (about
 #                  40 s) when unset or missing
+#   BANGUI_BENCH_GEO_CACHE=  the geo group's cache (1,000,000 bans with
+#                  countries, 0.5 GB); made once (about a minute) by its
+#                  first run when unset or missing
 #
 # Needs fail2ban-server and fail2ban-client (Debian package fail2ban) for
 # the issue-2 and issue-3 groups, Xvfb, xdotool and ImageMagick for
@@ -45,7 +51,7 @@ SYNC_COUNT=${SYNC_COUNT:-3}
 OUT=${OUT:-docs/bench/f2b.txt}
 BENCHSTAT=${BENCHSTAT:-1}
 BENCHSTAT_PKG=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
-ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k history-sync history-queries history-memory"
+ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k history-sync history-queries history-memory geo"
 BENCH_GROUPS=${BENCH_GROUPS:-$ALL_GROUPS}
 SKIP_SLOW=${SKIP_SLOW:-0}
 # The build tag the app is built with (see the Makefile): Fyne without its
@@ -68,7 +74,7 @@ selected() {
 }
 
 command -v go >/dev/null || { echo "bench.sh: go not found" >&2; exit 1; }
-if selected '[!h]*'; then # every group but the history ones talks to fail2ban
+if selected '[!hg]*'; then # every group but the history and geo ones talks to fail2ban
 	for cmd in fail2ban-server fail2ban-client; do
 		command -v "$cmd" >/dev/null || { echo "bench.sh: $cmd not found (fail2ban: apt-get install fail2ban)" >&2; exit 1; }
 	done
@@ -95,6 +101,11 @@ if selected 'history-*'; then
 			grep -E 'bench_test|^(ok|FAIL)'
 	fi
 	export BANGUI_BENCH_CACHE
+fi
+# The geo group's cache, made by its first run and read by the others.
+if selected geo && [ -z "${BANGUI_BENCH_GEO_CACHE:-}" ]; then
+	histtmp=${histtmp:-$(mktemp -d)}
+	export BANGUI_BENCH_GEO_CACHE=$histtmp/bangui-geo.db
 fi
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -150,6 +161,14 @@ group ban10k       $F2B '^BenchmarkBan10000(Pasted|PerProcess)$'   1x    1
 # Issue 4: the history cache over 1,000,000 generated bans.
 group history-sync    ./core/histsync '^BenchmarkSync(Read|Store)?1M$' 1x "$SYNC_COUNT"
 group history-queries ./core/store    '^BenchmarkHistory1M$'           1s "$COUNT"
+# Geo: 1,000,000 lookups through the offline chain (warm and cold) and
+# with the MaxMind DB reader alone; the map's country totals and top
+# addresses of a country over 1,000,000 cached bans with countries.
+group geo ./core/geo   '^BenchmarkLocate1M$'        5x "$COUNT"
+group geo ./core/store '^BenchmarkCountryCounts1M$' 1s "$COUNT"
+# The world map: rasterising 1600x800 with new colours (geometry cached)
+# and at a new size (projection included), and hit-testing.
+group geo ./ui/worldmap '^Benchmark(Render|RenderCold)1600x800$|^BenchmarkCountryAt$' 1s "$COUNT"
 # The app's resident memory with that cache: not a go test; its lines go
 # into the output as comments.
 if selected history-memory; then
