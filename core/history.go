@@ -146,7 +146,7 @@ const (
 // enough for every row of a sync (core/geo implements it).
 type Locator interface {
 	// Countries returns the country code of each address: alpha-2,
-	// CountryUnknown or CountryNotRoutable (also for text that is not an
-	// address).
+	// CountryUnknown (also for text that is not an address) or
+	// CountryNotRoutable.
 	Countries(ips []string) []string
 }

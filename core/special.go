@@ -24,6 +24,8 @@ var notRoutable4, notRoutable6 = func() (v4 []netip.Prefix, v6 []netip.Prefix) {
 		"3fff::/20",       // documentation (RFC 9637)
 		"5f00::/16",       // segment routing SIDs
 		"64:ff9b:1::/48",  // local-use IPv4/IPv6 translation
+		"fec0::/10",       // site-local (deprecated, still seen in logs)
+		"::/96",           // IPv4-compatible (deprecated)
 	} {
 		p := netip.MustParsePrefix(s)
 		if p.Addr().Is4() {
@@ -77,6 +79,14 @@ func IsRoutable(a netip.Addr) bool {
 		if p.Contains(a) {
 			return false
 		}
+	}
+	// Tunnels that carry an IPv4 address: judged by it.
+	b := a.As16()
+	switch {
+	case b[0] == 0x20 && b[1] == 0x02: // 6to4: 2002:AABB:CCDD::
+		return IsRoutable(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
+	case b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0: // Teredo: the client's address, inverted
+		return IsRoutable(netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}))
 	}
 	return true
 }

@@ -32,6 +32,10 @@ func TestIsRoutable(t *testing.T) {
 		"192.0.0.8": false, "192.0.1.1": true,
 		"::1": false, "::": false, "fe80::1": false, "fc00::1": false, "fd12::1": false, "ff02::1": false,
 		"2001:db8::1": false, "3fff::1": false, "100::1": false, "2001:2::1": false, "2a00:1450::1": true,
+		"fec0::1": false, "::10.0.0.1": false,
+		"2002:c0a8:0101::1": false, "2002:0808:0808::1": true, // 6to4 of 192.168.1.1, of 8.8.8.8
+		"2001:0:4136:e378:8000:63bf:f5ff:fffe": false, // Teredo, client 10.0.0.1
+		"2001:0:4136:e378:8000:63bf:f7f7:f7f7": true,  // Teredo, client 8.8.8.8
 	} {
 		if got := IsRoutable(netip.MustParseAddr(s)); got != want {
 			t.Errorf("IsRoutable(%s) = %v, want %v", s, got, want)

@@ -22,7 +22,7 @@ type GeoSourceInfo struct {
 	Name    string
 	Use     string // what the app uses it for
 	Licence string
-	Date    string // the data's date ("2026-06-17"), or ""
+	Date    string // the data's date with what it is ("built 2026-06-17"), or ""
 	Detail  string // a path, a package version, a warning
 }
 
@@ -54,7 +54,7 @@ func sourcesText(list []GeoSourceInfo) string {
 	for _, s := range list {
 		fmt.Fprintf(&b, "• %s — %s\n    Licence: %s", s.Name, s.Use, s.Licence)
 		if s.Date != "" {
-			fmt.Fprintf(&b, " · data of %s", s.Date)
+			fmt.Fprintf(&b, " · %s", s.Date)
 		}
 		if s.Detail != "" {
 			fmt.Fprintf(&b, "\n    %s", s.Detail)

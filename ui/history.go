@@ -135,6 +135,7 @@ func banLength(d time.Duration) string {
 // showIP filters the history on one address and opens its timeline (the
 // dashboard's top IPs lead here).
 func (v *historyView) showIP(ip string) {
+	v.selectCountry("") // a country chosen here must not hide the address
 	v.ipEntry.SetText(ip)
 	v.reload()
 	v.showTimeline(ip)

@@ -188,6 +188,12 @@ func TestHistoryViewCountryColumnAndFilter(t *testing.T) {
 	if v.pages.length() != 1 {
 		t.Errorf("not routable: %d rows", v.pages.length())
 	}
+	// An address opened from the map or the dashboard is not hidden by
+	// the country filter.
+	v.showIP("8.8.8.8")
+	if v.pages.length() != 5 || v.countrySel.Selected != allCountries {
+		t.Errorf("showIP: %d rows, country filter %q", v.pages.length(), v.countrySel.Selected)
+	}
 }
 
 type mapLocator map[string]string

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/bangui/bangui/core"
@@ -34,6 +35,8 @@ type background struct {
 	syncer *histsync.Syncer
 	every  time.Duration
 	geo    *geoService
+	// geoAgain: a geo run was asked for while one ran.
+	geoAgain atomic.Bool
 }
 
 // durationSetting reads a duration setting, falling back to def (with a
@@ -105,7 +108,7 @@ func (b *background) addSync(s core.Server) {
 				return "", err
 			}
 			if b.geo != nil && res.Copied > 0 {
-				b.sched.RunNow("geo") // locate what is new (busy: it runs anyway)
+				b.triggerGeo() // locate what is new, and ask online when on
 			}
 			if res.Warning != "" {
 				return res.String() + ". Warning: " + res.Warning, nil

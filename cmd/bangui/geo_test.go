@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,6 +71,9 @@ func TestGeoServiceAndTasks(t *testing.T) {
 	var names []string
 	for _, s := range g.Sources() {
 		names = append(names, s.Name)
+		if s.Name != "Left out" && s.Date == "" {
+			t.Errorf("source %q has no date", s.Name)
+		}
 	}
 	if got := strings.Join(names, "; "); !strings.Contains(got, geo.EmbeddedName) || !strings.Contains(got, "Left out") ||
 		!strings.Contains(got, "World outlines") || strings.Contains(got, "ip-api") {
@@ -90,5 +96,83 @@ func TestGeoServiceAndTasks(t *testing.T) {
 	db.SetSetting(ctx, settingGeoRetentionDays, "ninety")
 	if _, err := b.geoRetention(ctx); err == nil || !strings.Contains(err.Error(), "not a number of days") {
 		t.Errorf("bad retention setting: %v", err)
+	}
+}
+
+// Turning the online lookup off stops a geo run that is asking the
+// online service (a loopback stand-in for ip-api.com that holds its
+// answer), and the next run uses the new settings. Settings changed by
+// another copy of the app are picked up by the next run.
+func TestGeoRunStopsWhenOnlineIsTurnedOffStandIn(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	b, err := newBackground(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.stop()
+	arrived := make(chan struct{}, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // read all: then a client that gives up ends r.Context()
+		arrived <- struct{}{}
+		<-r.Context().Done() // never answers: the client gives up
+	}))
+	defer srv.Close()
+	g, err := openGeo(ctx, db, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.addGeoTasks(g); err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.AddServer(ctx, core.Server{Name: "web1", Kind: core.ServerLocal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 6.0.0.1 is routable and unknown to the built-in database.
+	if _, err := db.StoreBans(ctx, s.ID, []core.HistoryBan{{Jail: "sshd", IP: "6.0.0.1", TimeOfBan: time.Now().Add(-time.Hour), Origin: core.OriginAuto}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Another copy turned the online lookup on: the run picks it up.
+	if err := db.SetSetting(ctx, settingGeoOnline, "true"); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		res string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := b.locate(ctx)
+		done <- result{res, err}
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the geo run never asked the online service")
+	}
+	if _, err := g.Apply(ctx, geo.Config{Online: false}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if core.ErrorCode(r.err) != core.ECANCELED || !strings.Contains(r.err.Error(), "sources changed") {
+			t.Errorf("the stopped run says %q, %v", r.res, r.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("turning the online lookup off did not stop the run")
+	}
+	// The next run is offline.
+	res, err := b.locate(ctx)
+	if err != nil || strings.Contains(res, "Online") {
+		t.Errorf("next run: %q %v", res, err)
+	}
+	if len(arrived) != 0 {
+		t.Errorf("the online service was asked again after it was turned off")
+	}
+	for _, src := range g.Sources() {
+		if strings.Contains(src.Name, "ip-api") {
+			t.Errorf("sources still list %s", src.Name)
+		}
 	}
 }

@@ -130,6 +130,10 @@ func (r *Resolver) Locate(addrs []netip.Addr, out []Info) {
 	var seen []netip.Addr
 	r.mu.RLock()
 	for i, a := range addrs {
+		if !a.IsValid() { // not an address: no key of its own ("::" has the zero one)
+			out[i] = Info{Country: Unknown}
+			continue
+		}
 		if j, ok := r.mem[keyOf(a)]; ok {
 			e := &r.answers[j]
 			out[i] = e.Info
@@ -331,15 +335,16 @@ func (r *Resolver) Resolve(ctx context.Context, addrs []netip.Addr, progress fun
 			}
 			return out, fmt.Errorf("geo: online lookup of %d addresses (%d done): %w", len(ask), start, err)
 		}
-		if err := r.keep(ctx, batch, infos); err != nil {
-			return out, err
-		}
 		for j, a := range batch {
 			if infos[j].Country != Unknown {
 				for _, i := range where[a] {
 					out[i] = infos[j]
 				}
 			}
+		}
+		// Answers that could not be kept are still used now.
+		if err := r.keep(ctx, batch, infos); err != nil {
+			return out, err
 		}
 		if progress != nil {
 			progress(start+len(batch), len(ask))
@@ -376,17 +381,22 @@ func (r *Resolver) keep(ctx context.Context, addrs []netip.Addr, infos []Info) e
 
 // Flush writes last_seen of the geo_cache rows used since the last flush.
 func (r *Resolver) Flush(ctx context.Context) (int, error) {
+	now := r.opt.Now()
 	r.mu.Lock()
 	ips := make([]string, 0, len(r.touched))
 	for a := range r.touched {
 		ips = append(ips, a.String())
+		if row, ok := r.table[a]; ok {
+			row.LastSeen = now // the copy in memory follows (Forget reads it)
+			r.table[a] = row
+		}
 	}
 	clear(r.touched)
 	r.mu.Unlock()
 	if len(ips) == 0 || r.opt.Cache == nil {
 		return 0, nil
 	}
-	if err := r.opt.Cache.TouchGeo(ctx, ips, r.opt.Now()); err != nil {
+	if err := r.opt.Cache.TouchGeo(ctx, ips, now); err != nil {
 		return 0, fmt.Errorf("geo: refresh last seen: %w", err)
 	}
 	return len(ips), nil
