@@ -12,30 +12,40 @@ import (
 
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/geo"
+	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/core/store/storetest"
 )
 
-// The geo settings, the locate task and the geo retention task, on a real
-// cache file.
-func TestGeoServiceAndTasks(t *testing.T) {
+// geoBackground returns the background tasks with the geo store on db
+// (online endpoint: endpoint), and a local server to store bans of.
+func geoBackground(t *testing.T, db *store.DB, endpoint string) (*background, *geoService, core.Server) {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.Open(t)
 	b, err := newBackground(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.stop()
-	g, err := openGeo(ctx, db, "")
+	t.Cleanup(b.stop)
+	g, err := openGeo(ctx, db, endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := b.addGeoTasks(g); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := db.AddServer(ctx, core.Server{Name: "web1", Kind: core.ServerLocal})
+	s, err := db.AddServer(ctx, core.Server{Name: "web1", Kind: core.ServerLocal})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b, g, s
+}
+
+// The geo settings, the locate task and the geo retention task, on a real
+// cache file.
+func TestGeoServiceAndTasks(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	b, g, srv := geoBackground(t, db, "")
 	// Bans stored before anything located them (as after the migration).
 	now := time.Now()
 	rows := []core.HistoryBan{
@@ -106,11 +116,6 @@ func TestGeoServiceAndTasks(t *testing.T) {
 func TestGeoRunStopsWhenOnlineIsTurnedOffStandIn(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t)
-	b, err := newBackground(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.stop()
 	arrived := make(chan struct{}, 10)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body) // read all: then a client that gives up ends r.Context()
@@ -118,17 +123,7 @@ func TestGeoRunStopsWhenOnlineIsTurnedOffStandIn(t *testing.T) {
 		<-r.Context().Done() // never answers: the client gives up
 	}))
 	defer srv.Close()
-	g, err := openGeo(ctx, db, srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.addGeoTasks(g); err != nil {
-		t.Fatal(err)
-	}
-	s, err := db.AddServer(ctx, core.Server{Name: "web1", Kind: core.ServerLocal})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, g, s := geoBackground(t, db, srv.URL)
 	// 6.0.0.1 is routable and unknown to the built-in database.
 	if _, err := db.StoreBans(ctx, s.ID, []core.HistoryBan{{Jail: "sshd", IP: "6.0.0.1", TimeOfBan: time.Now().Add(-time.Hour), Origin: core.OriginAuto}}, nil); err != nil {
 		t.Fatal(err)
