@@ -183,6 +183,19 @@ func (g *geoService) reload(ctx context.Context) error {
 	return nil
 }
 
+// Close writes what the chain in use learnt and closes its files; call it
+// after the background tasks stopped, before the cache closes.
+func (g *geoService) Close() {
+	g.mu.Lock()
+	c := g.cur
+	c.retired = true
+	idle := c.users == 0
+	g.mu.Unlock()
+	if idle {
+		closeChain(c)
+	}
+}
+
 // startRun gives the geo task a context a swap cancels.
 func (g *geoService) startRun(ctx context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(ctx)

@@ -107,6 +107,13 @@ func TestGeoServiceAndTasks(t *testing.T) {
 	if _, err := b.geoRetention(ctx); err == nil || !strings.Contains(err.Error(), "not a number of days") {
 		t.Errorf("bad retention setting: %v", err)
 	}
+	// On exit, the chain in use is closed once nothing uses it.
+	c := g.acquire()
+	g.Close()
+	if !c.retired || c.users < 1 {
+		t.Errorf("closed while in use: retired %v, users %d", c.retired, c.users)
+	}
+	g.release(c)
 }
 
 // Turning the online lookup off stops a geo run that is asking the

@@ -83,6 +83,7 @@ func run(cfg config) error {
 		w.ShowAndRun()
 		return err
 	}
+	defer geoSvc.Close() // a geo task still running closes it when done (bg.stop waits); all before the cache closes
 	bg.syncer.Locator = geoSvc
 	if err := bg.addGeoTasks(geoSvc); err != nil {
 		return err
