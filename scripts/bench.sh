@@ -51,7 +51,7 @@ SYNC_COUNT=${SYNC_COUNT:-3}
 OUT=${OUT:-docs/bench/f2b.txt}
 BENCHSTAT=${BENCHSTAT:-1}
 BENCHSTAT_PKG=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
-ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k history-sync history-queries history-memory geo"
+ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k history-sync history-queries history-memory geo ssh"
 BENCH_GROUPS=${BENCH_GROUPS:-$ALL_GROUPS}
 SKIP_SLOW=${SKIP_SLOW:-0}
 # The build tag the app is built with (see the Makefile): Fyne without its
@@ -169,6 +169,10 @@ group geo ./core/store '^BenchmarkCountryCounts1M$' 1s "$COUNT"
 # The world map: rasterising 1600x800 with new colours (geometry cached)
 # and at a new size (projection included), and hit-testing.
 group geo ./ui/worldmap '^Benchmark(Render|RenderCold)1600x800$|^BenchmarkCountryAt$' 1s "$COUNT"
+# Issue 6 (first part): one command over SSH (socket forward, sudo socat and
+# python3 relays) against the local socket, in one process and run; and a
+# fresh SSH connection's cost.
+group ssh ./remote '^BenchmarkSSHCommand$' 2s "$COUNT"
 # The app's resident memory with that cache: not a go test; its lines go
 # into the output as comments.
 if selected history-memory; then
