@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/bangui/bangui/core"
@@ -53,6 +55,9 @@ type Deps struct {
 	// Geo locates addresses (the bans view's country column) and holds
 	// the geo settings. May be nil: countries then show as "–".
 	Geo GeoService
+	// Admin adds, edits, removes and tests SSH servers. May be nil: the
+	// server list is then read-only.
+	Admin ServerAdmin
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -108,6 +113,26 @@ func New(w fyne.Window, deps Deps) *App {
 	a.dash.parent, a.hist.parent, a.geomap.parent = a.ctx, a.ctx, a.ctx
 	a.jails.detail.parent = a.ctx
 	a.servers = newServersView(a.onServerSelected)
+	if deps.Admin != nil {
+		spawn := func(f func()) { go f() }
+		reload := func() { a.Start() }
+		a.servers.manage(
+			func() {
+				newServerForm(w, deps.Admin, a.ctx, spawn, core.Server{}, func(core.Server) { reload() }).d.Show()
+			},
+			func(s core.Server) {
+				newServerForm(w, deps.Admin, a.ctx, spawn, s, func(core.Server) { reload() }).d.Show()
+			},
+			func(s core.Server) {
+				confirmRemove(w, deps.Admin, a.ctx, spawn, s, func(err error) {
+					if err != nil {
+						dialog.ShowError(fmt.Errorf("%s was not removed: %s", s.Name, core.ErrorMessage(err)), w)
+						return
+					}
+					reload()
+				})
+			})
+	}
 	a.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Dashboard", theme.HomeIcon(), a.dash.root),
 		container.NewTabItemWithIcon("Jails", theme.ListIcon(), a.jails.root),

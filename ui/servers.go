@@ -21,10 +21,17 @@ type serversView struct {
 	states   map[int64]serverState
 	onSelect func(core.Server)
 	root     fyne.CanvasObject
+	selected int // -1: none
+
+	// Managing SSH servers (hidden without them).
+	addB, editB, removeB *widget.Button
+	buttons              *fyne.Container
+	onAdd                func()
+	onEdit, onRemove     func(core.Server)
 }
 
 func newServersView(onSelect func(core.Server)) *serversView {
-	v := &serversView{states: map[int64]serverState{}, onSelect: onSelect}
+	v := &serversView{states: map[int64]serverState{}, onSelect: onSelect, selected: -1}
 	v.list = widget.NewList(
 		func() int { return len(v.servers) },
 		func() fyne.CanvasObject { return newServerRow() },
@@ -35,13 +42,60 @@ func newServersView(onSelect func(core.Server)) *serversView {
 			}
 		})
 	v.list.OnSelected = func(i widget.ListItemID) {
+		v.selected = i
+		v.updateButtons()
 		if i < len(v.servers) && v.onSelect != nil {
 			v.onSelect(v.servers[i])
 		}
 	}
 	head := widget.NewLabelWithStyle("Servers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	v.root = container.NewBorder(head, nil, nil, nil, v.list)
+	v.addB = widget.NewButtonWithIcon("Add…", theme.ContentAddIcon(), func() {
+		if v.onAdd != nil {
+			v.onAdd()
+		}
+	})
+	v.editB = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() {
+		if s, ok := v.current(); ok && v.onEdit != nil {
+			v.onEdit(s)
+		}
+	})
+	v.removeB = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
+		if s, ok := v.current(); ok && v.onRemove != nil {
+			v.onRemove(s)
+		}
+	})
+	v.buttons = container.NewHBox(v.addB, v.editB, v.removeB)
+	v.buttons.Hide()
+	v.root = container.NewBorder(head, v.buttons, nil, nil, v.list)
+	v.updateButtons()
 	return v
+}
+
+// manage shows the add, edit and remove buttons.
+func (v *serversView) manage(add func(), edit, remove func(core.Server)) {
+	v.onAdd, v.onEdit, v.onRemove = add, edit, remove
+	v.buttons.Show()
+}
+
+// current returns the selected server.
+func (v *serversView) current() (core.Server, bool) {
+	if v.selected < 0 || v.selected >= len(v.servers) {
+		return core.Server{}, false
+	}
+	return v.servers[v.selected], true
+}
+
+// updateButtons enables edit and remove for a selected SSH server (this
+// machine's own server is found automatically).
+func (v *serversView) updateButtons() {
+	s, ok := v.current()
+	if ok && s.Kind == core.ServerSSH {
+		v.editB.Enable()
+		v.removeB.Enable()
+	} else {
+		v.editB.Disable()
+		v.removeB.Disable()
+	}
 }
 
 // setServers replaces the list and selects the first server when nothing

@@ -102,7 +102,10 @@ func run(cfg config) error {
 		History:         db,
 		Tasks:           bg.sched,
 		Geo:             geoSvc,
+		Admin:           &serverAdmin{db: db, links: clients.ssh, forget: clients.forget},
 	})
+	prompts := ui.NewPrompts(w)
+	clients.ssh.askHost, clients.ssh.askPass = prompts.ConfirmHostKey, prompts.AskPassphrase
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)
 	shell.Start()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -42,6 +41,7 @@ func loadServers(db *store.DB, socket string) ui.ServerLoader {
 // change made through it is recorded in the activity log.
 type clients struct {
 	svc     *activity.Service
+	ssh     *sshLinks
 	confDir string // the local fail2ban's config folder (-fail2ban-config)
 	mu      sync.Mutex
 	byID    map[int64]*activity.Client
@@ -50,6 +50,7 @@ type clients struct {
 func newClients(db *store.DB, confDir string) *clients {
 	return &clients{
 		confDir: confDir,
+		ssh:     &sshLinks{},
 		svc:     &activity.Service{Rec: &activity.Recorder{Log: db}},
 		byID:    map[int64]*activity.Client{},
 	}
@@ -57,6 +58,17 @@ func newClients(db *store.DB, confDir string) *clients {
 
 // Source returns the client of s. It does not dial: the first call does.
 func (c *clients) Source(s core.Server) ui.ServerClient { return c.client(s) }
+
+// forget closes and drops the client of server id (edited or removed):
+// the next use makes one from the new settings.
+func (c *clients) forget(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.byID[id]; ok {
+		_ = cl.Close()
+		delete(c.byID, id)
+	}
+}
 
 // client returns the recorded client of s, making it on first use.
 func (c *clients) client(s core.Server) *activity.Client {
@@ -67,9 +79,7 @@ func (c *clients) client(s core.Server) *activity.Client {
 	}
 	var d core.Dialer = f2b.UnixDialer{Path: s.Socket}
 	if s.Kind != core.ServerLocal {
-		d = core.DialerFunc(func(context.Context) (net.Conn, error) {
-			return nil, core.Errorf(core.EUNSUPPORTED, "%s is an SSH server: SSH support is not built yet", s.Name)
-		})
+		d = c.ssh.dialer(s)
 	}
 	cl := activity.Wrap(f2b.New(d, f2b.Config{}), c.svc, s)
 	c.byID[s.ID] = cl
@@ -83,6 +93,7 @@ func (c *clients) Close() {
 	for _, cl := range c.byID {
 		_ = cl.Close()
 	}
+	c.ssh.Close()
 }
 
 // defaultDataDir is where the cache lives: $XDG_DATA_HOME/bangui, else

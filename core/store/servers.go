@@ -5,10 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/bangui/bangui/core"
 	sqlite "modernc.org/sqlite"
@@ -16,7 +13,7 @@ import (
 )
 
 // MaxServerNameLen is the longest server name accepted, in characters.
-const MaxServerNameLen = 64
+const MaxServerNameLen = core.MaxServerNameLen
 
 const serverColumns = `id, name, kind, socket, config_dir, host, port, user, created_at, updated_at`
 
@@ -112,30 +109,8 @@ func (db *DB) DeleteServer(ctx context.Context, id int64) error {
 }
 
 // cleanServer trims s's text fields and checks the rules the UI shows to
-// the user: a name, a known kind, a port in range and, for SSH, a host.
-func cleanServer(s core.Server) (core.Server, error) {
-	s.Name = strings.TrimSpace(s.Name)
-	s.Kind = strings.TrimSpace(s.Kind)
-	s.Socket = strings.TrimSpace(s.Socket)
-	s.ConfigDir = strings.TrimSpace(s.ConfigDir)
-	s.Host = strings.TrimSpace(s.Host)
-	s.User = strings.TrimSpace(s.User)
-	switch {
-	case s.Name == "":
-		return s, core.Errorf(core.EINVALID, "the server needs a name: enter one, such as web-1")
-	case utf8.RuneCountInString(s.Name) > MaxServerNameLen:
-		return s, core.Errorf(core.EINVALID, "the server name is too long: use at most %d characters", MaxServerNameLen)
-	case strings.IndexFunc(s.Name, unicode.IsControl) >= 0 || !utf8.ValidString(s.Name):
-		return s, core.Errorf(core.EINVALID, "the server name contains control characters: use plain text")
-	case s.Kind != core.ServerLocal && s.Kind != core.ServerSSH:
-		return s, core.Errorf(core.EINVALID, "unknown server kind %q: choose %q or %q", s.Kind, core.ServerLocal, core.ServerSSH)
-	case s.Port < 0 || s.Port > 65535:
-		return s, core.Errorf(core.EINVALID, "port %d is out of range: use 1 to 65535, or 0 for the SSH default", s.Port)
-	case s.Kind == core.ServerSSH && s.Host == "":
-		return s, core.Errorf(core.EINVALID, "an SSH server needs a host: enter a host name, address or ~/.ssh/config alias")
-	}
-	return s, nil
-}
+// the user (core.ValidateServer).
+func cleanServer(s core.Server) (core.Server, error) { return core.ValidateServer(s) }
 
 // rowScanner is what *sql.Row and *sql.Rows have in common.
 type rowScanner interface {
