@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,39 @@ func TestServerConnectionTest(t *testing.T) {
 	}
 	if err := admin.DeleteServer(ctx, added.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A server named by a Host alias of ~/.ssh/config: HostName, Port and User
+// come from the config; an option BanGUI does not know is reported in the
+// connection test, not fatal.
+func TestServerFromSSHConfigAlias(t *testing.T) {
+	f2bSrv := f2btest.Start(t, f2btest.Options{})
+	srv := sshtest.Start(t, sshtest.Options{Users: []sshtest.User{{Name: "root"}}})
+	t.Setenv("SSH_AUTH_SOCK", "")
+	home := sshHome(t, srv)
+	srv.WriteKnownHosts(t, filepath.Join(home, ".ssh", "known_hosts"), false)
+	config := "Host testbox\n  HostName 127.0.0.1\n  Port " + strconv.Itoa(srv.Port) + "\n  User root\n  FrobnicateKeys yes\n"
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "config"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	admin := &serverAdmin{db: storetest.Open(t), links: &sshLinks{home: home}}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var settings string
+	var failed []string
+	err := admin.TestServer(ctx, core.Server{Name: "box", Kind: core.ServerSSH, Host: "testbox", Socket: f2bSrv.Socket}, func(st ui.TestStep) {
+		if st.Name == "ssh settings" && st.State == ui.StepOK {
+			settings = st.Detail
+		}
+		if st.State == ui.StepFailed {
+			failed = append(failed, st.Name+": "+st.Detail)
+		}
+	})
+	if err != nil || len(failed) > 0 {
+		t.Fatalf("test through the alias: %v %v", err, failed)
+	}
+	if !strings.Contains(settings, "root@127.0.0.1:"+strconv.Itoa(srv.Port)) || !strings.Contains(settings, "FrobnicateKeys") {
+		t.Errorf("ssh settings step says %q", settings)
 	}
 }
