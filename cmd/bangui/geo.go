@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -219,18 +218,9 @@ func (g *geoService) Countries(ips []string) []string {
 
 // Infos implements ui.GeoService (offline).
 func (g *geoService) Infos(ips []string) []geo.Info {
-	addrs := make([]netip.Addr, len(ips))
-	for i, s := range ips {
-		a, err := netip.ParseAddr(s)
-		if err == nil {
-			addrs[i] = a.WithZone("")
-		}
-	}
-	out := make([]geo.Info, len(ips))
 	c := g.acquire()
 	defer g.release(c)
-	c.r.Locate(addrs, out)
-	return out
+	return c.r.LocateText(ips)
 }
 
 // Config implements ui.GeoService.

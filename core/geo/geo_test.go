@@ -106,18 +106,21 @@ func TestNotRoutableIsNeverLookedUp(t *testing.T) {
 	}
 }
 
-func TestParseAddrZone(t *testing.T) {
-	for _, s := range []string{"fe80::1%eth0", "2001:db8::1%2"} {
-		_, err := geo.ParseAddr(s)
-		if err == nil || !strings.Contains(err.Error(), "zone") || core.ErrorCode(err) != core.EINVALID {
-			t.Errorf("ParseAddr(%q): %v, want an EINVALID error about the zone", s, err)
+// Addresses as text, as fail2ban and the cache hold them: a zone is
+// ignored for the lookup, text that is not an address is unknown.
+// (Addresses the user types go through core.NormalizeIP, which refuses
+// zones with a message.)
+func TestLocateTextZonesAndGarbage(t *testing.T) {
+	r := openDefault(t, geo.Config{}, nil)
+	got := r.LocateText([]string{"2001:4860:4860::8888%eth0", "fe80::1%eth0", "8.8.8", "", "::ffff:8.8.8.8"})
+	want := []string{"US", geo.NotRoutable, geo.Unknown, geo.Unknown, "US"}
+	for i := range want {
+		if got[i].Country != want[i] {
+			t.Errorf("%d: %+v, want %s", i, got[i], want[i])
 		}
 	}
-	if _, err := geo.ParseAddr("8.8.8"); err == nil || !strings.Contains(err.Error(), "not an IP address") {
-		t.Errorf("ParseAddr(8.8.8): %v", err)
-	}
-	if a, err := geo.ParseAddr(" ::ffff:8.8.8.8 "); err != nil || a.String() != "8.8.8.8" {
-		t.Errorf("ParseAddr(mapped): %v %v", a, err)
+	if _, err := core.NormalizeIP("fe80::1%eth0"); err == nil || !strings.Contains(err.Error(), "zone") {
+		t.Errorf("NormalizeIP of a zoned address: %v", err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -238,46 +237,29 @@ func (r *Resolver) mergedSource(a, b string) string {
 	return s
 }
 
-// Countries implements core.Locator: each address's country code
-// (offline). Text that is not an address gets Unknown; an IPv6 zone is
-// ignored (fail2ban never writes one).
-func (r *Resolver) Countries(ips []string) []string {
+// LocateText is Locate for addresses as text (fail2ban's, or the
+// cache's). Text that is not an address gets Unknown; an IPv6 zone is
+// ignored for the lookup (fe80::1%eth0 is link-local, so not routable).
+func (r *Resolver) LocateText(ips []string) []Info {
 	addrs := make([]netip.Addr, len(ips))
-	bad := make([]bool, len(ips))
 	for i, s := range ips {
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			bad[i] = true
-			continue
-		}
-		addrs[i] = a.WithZone("")
+		if a, err := netip.ParseAddr(s); err == nil {
+			addrs[i] = a.WithZone("")
+		} // else the zero Addr: Locate answers Unknown
 	}
-	infos := make([]Info, len(addrs))
-	r.Locate(addrs, infos)
-	out := make([]string, len(ips))
-	for i := range out {
-		if bad[i] {
-			out[i] = Unknown
-		} else {
-			out[i] = infos[i].Country
-		}
-	}
+	out := make([]Info, len(addrs))
+	r.Locate(addrs, out)
 	return out
 }
 
-// ParseAddr reads an address for a lookup the user asked for, with errors
-// that say what is wrong: a zone ("fe80::1%eth0") names an interface of
-// one machine and has no place on a map.
-func ParseAddr(s string) (netip.Addr, error) {
-	s = strings.TrimSpace(s)
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Addr{}, core.Errorf(core.EINVALID, "%q is not an IP address (such as 203.0.113.7 or 2001:db8::7)", s)
+// Countries implements core.Locator: each address's country code
+// (offline), as LocateText.
+func (r *Resolver) Countries(ips []string) []string {
+	out := make([]string, len(ips))
+	for i, in := range r.LocateText(ips) {
+		out[i] = in.Country
 	}
-	if z := a.Zone(); z != "" {
-		return netip.Addr{}, core.Errorf(core.EINVALID, "%q has a zone (%%%s): a zone names a network interface of one machine, not a place; remove it (%s)", s, z, a.WithZone(""))
-	}
-	return a.Unmap(), nil
+	return out
 }
 
 // Resolve is Locate, then, when the online service is on, asks it about
