@@ -22,9 +22,30 @@ type Server struct {
 	Host      string // ssh only: host name or ~/.ssh/config alias
 	Port      int    // ssh only; 0 = from ssh config or 22
 	User      string // ssh only; empty = from ssh config
+	// Group is a free-text group name ("" = none): views can show one
+	// group of servers.
+	Group string
+	// Transport is how an SSH server reaches fail2ban: "" = chosen
+	// automatically, else TransportStreamLocal, TransportSocat or
+	// TransportPython3.
+	Transport string
+	// Auth is how an SSH server logs in: "" = ssh-agent and key files,
+	// AuthPassword = a password asked for on connect, kept in memory.
+	Auth      string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// SSH transports (Server.Transport) and logins (Server.Auth).
+const (
+	TransportStreamLocal = "streamlocal" // root: a direct channel to the socket
+	TransportSocat       = "socat"       // sudo -n socat relay
+	TransportPython3     = "python3"     // sudo -n python3 relay
+	AuthPassword         = "password"    // password or keyboard-interactive
+)
+
+// Transports lists the forced transports, in the order a form offers them.
+var Transports = []string{TransportStreamLocal, TransportSocat, TransportPython3}
 
 // ServerStore keeps the list of servers (core/store implements it).
 type ServerStore interface {

@@ -27,6 +27,7 @@ func ValidateServer(s Server) (Server, error) {
 	s.User = strings.TrimSpace(s.User)
 	s.Socket = strings.TrimSpace(s.Socket)
 	s.ConfigDir = strings.TrimSpace(s.ConfigDir)
+	s.Group = strings.Join(strings.Fields(s.Group), " ")
 	switch {
 	case s.Name == "":
 		return s, Errorf(EINVALID, "the server needs a name: enter one, such as web-1")
@@ -36,11 +37,26 @@ func ValidateServer(s Server) (Server, error) {
 		return s, Errorf(EINVALID, "the server name contains control characters: use plain text")
 	case s.Kind != ServerLocal && s.Kind != ServerSSH:
 		return s, Errorf(EINVALID, "unknown server kind %q: choose %q or %q", s.Kind, ServerLocal, ServerSSH)
+	case utf8.RuneCountInString(s.Group) > MaxServerNameLen:
+		return s, Errorf(EINVALID, "the group name is too long: use at most %d characters", MaxServerNameLen)
+	case strings.IndexFunc(s.Group, unicode.IsControl) >= 0 || !utf8.ValidString(s.Group):
+		return s, Errorf(EINVALID, "the group name contains control characters: use plain text")
 	case s.Port < 0 || s.Port > 65535:
 		return s, Errorf(EINVALID, "port %d is out of range: use 1 to 65535, or leave it empty for your ssh config (default 22)", s.Port)
 	}
 	if s.Kind != ServerSSH {
+		if s.Transport != "" || s.Auth != "" {
+			return s, Errorf(EINVALID, "a transport or login method applies to SSH servers only: leave them empty for this machine's server")
+		}
 		return s, nil
+	}
+	switch s.Transport {
+	case "", TransportStreamLocal, TransportSocat, TransportPython3:
+	default:
+		return s, Errorf(EINVALID, "unknown transport %q: choose automatic, %s, %s or %s", s.Transport, TransportStreamLocal, TransportSocat, TransportPython3)
+	}
+	if s.Auth != "" && s.Auth != AuthPassword {
+		return s, Errorf(EINVALID, "unknown login method %q: choose keys (the agent and key files) or %s", s.Auth, AuthPassword)
 	}
 	switch {
 	case s.Host == "":

@@ -62,6 +62,8 @@ type authSetup struct {
 	agent    io.Closer
 	err      error // the first error a lazy signer hit (wrong passphrase…)
 	errMu    sync.Mutex
+	// passwords counts the passwords sent (password logins).
+	passwords int
 }
 
 func (a *authSetup) Close() {
@@ -163,7 +165,7 @@ func setupAuth(ctx context.Context, t Target, o *DialOptions) (*authSetup, error
 			reasons = append(reasons, err.Error())
 		}
 	}
-	if len(a.signers) == 0 {
+	if len(a.signers) == 0 && o.AskPassword == nil {
 		a.Close()
 		if len(reasons) == 0 {
 			reasons = append(reasons, "no ssh-agent (SSH_AUTH_SOCK is not set) and no key in ~/.ssh (id_ed25519, id_ecdsa, id_rsa)")

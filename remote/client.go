@@ -34,8 +34,12 @@ type DialOptions struct {
 	// AskPassphrase is asked for the passphrase of an encrypted key, at
 	// most 3 times per key and dial.
 	AskPassphrase AskPassphraseFunc
-	// Passphrases keeps typed passphrases in memory across reconnects;
-	// nil = a fresh cache per Dial.
+	// AskPassword, when set, allows password and keyboard-interactive
+	// logins (after the keys, if any): it is asked for the password, at
+	// most 3 times per dial. nil = keys only.
+	AskPassword AskPasswordFunc
+	// Passphrases keeps typed passphrases (and passwords) in memory across
+	// reconnects; nil = a fresh cache per Dial.
 	Passphrases *Passphrases
 	// AgentSocket is the ssh-agent socket; "" = $SSH_AUTH_SOCK, "none" =
 	// no agent.
@@ -325,9 +329,14 @@ func dialHop(ctx context.Context, h Target, prev *ssh.Client, o *DialOptions) (*
 			}
 		}
 	}
+	var methods []ssh.AuthMethod
+	if len(auth.signers) > 0 {
+		methods = append(methods, ssh.PublicKeys(auth.signers...))
+	}
+	methods = append(methods, passwordAuth(ctx, h, o, auth, func() { _ = conn.SetDeadline(time.Time{}) }, deadline)...)
 	cfg := &ssh.ClientConfig{
 		User:              h.User,
-		Auth:              []ssh.AuthMethod{ssh.PublicKeys(auth.signers...)},
+		Auth:              methods,
 		HostKeyCallback:   hk.callback(ctx, ask),
 		HostKeyAlgorithms: hk.algos,
 		Timeout:           timeout,
@@ -381,6 +390,10 @@ func handshakeError(ctx context.Context, h Target, hk *hostKeys, auth *authSetup
 	}
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "unable to authenticate") && auth.passwords > 0:
+		return core.Wrap(err, core.EPERMISSION, fmt.Sprintf("%s@%s refused the password (%d tried): check it, and the user name", h.User, addr, auth.passwords))
+	case strings.Contains(msg, "unable to authenticate") && len(auth.signers) == 0:
+		return core.Wrap(err, core.EPERMISSION, fmt.Sprintf("%s@%s refused the login: check the password and the user name (the server may also not allow passwords: PasswordAuthentication in its sshd_config)", h.User, addr))
 	case strings.Contains(msg, "unable to authenticate"):
 		var keys []string
 		for _, s := range auth.signers {

@@ -92,6 +92,7 @@ func New(w fyne.Window, deps Deps) *App {
 	if deps.History == nil {
 		deps.History = noHistory{}
 	}
+	a.deps = deps // with the defaults above
 	a.dash = newDashboardView(w, deps.History, deps.Tasks)
 	a.dash.source = deps.Source
 	a.hist = newHistoryView(w, deps.History)
@@ -118,10 +119,10 @@ func New(w fyne.Window, deps Deps) *App {
 		reload := func() { a.Start() }
 		a.servers.manage(
 			func() {
-				newServerForm(w, deps.Admin, a.ctx, spawn, core.Server{}, func(core.Server) { reload() }).d.Show()
+				newServerForm(w, deps.Admin, a.ctx, spawn, core.Server{}, a.servers.groups(), func(core.Server) { reload() }).d.Show()
 			},
 			func(s core.Server) {
-				newServerForm(w, deps.Admin, a.ctx, spawn, s, func(core.Server) { reload() }).d.Show()
+				newServerForm(w, deps.Admin, a.ctx, spawn, s, a.servers.groups(), func(core.Server) { reload() }).d.Show()
 			},
 			func(s core.Server) {
 				confirmRemove(w, deps.Admin, a.ctx, spawn, s, func(err error) {
@@ -204,6 +205,7 @@ func (a *App) applyServers(list []core.Server, err error) {
 		return
 	}
 	a.servers.setServers(list)
+	a.loadSynced()
 	a.dash.setServers(list)
 	a.hist.setServers(list)
 	a.geomap.setServers(list)
@@ -236,6 +238,25 @@ func (a *App) onServerSelected(s core.Server) {
 	a.acts.setServer(s)
 }
 
+// loadSynced shows when each server's history was last copied, in the
+// server list.
+func (a *App) loadSynced() {
+	ctx := a.ctx
+	go func() {
+		states, err := a.deps.History.SyncStates(ctx)
+		if err != nil {
+			return // the history view says why
+		}
+		do(ctx, func() {
+			for _, st := range states {
+				if !st.SyncedAt.IsZero() {
+					a.servers.setSynced(st.ServerID, st.SyncedAt)
+				}
+			}
+		})
+	}()
+}
+
 // watchTasks follows the background tasks of this copy: when a run starts
 // or ends (a history sync), the dashboard and the history catch up.
 func (a *App) watchTasks(changes <-chan struct{}) {
@@ -245,6 +266,7 @@ func (a *App) watchTasks(changes <-chan struct{}) {
 			return
 		case <-changes:
 			do(a.ctx, func() {
+				a.loadSynced()
 				if a.dash.visible {
 					a.dash.refresh()
 				}

@@ -119,11 +119,7 @@ func newDashboardView(w fyne.Window, r core.History, tasks core.Tasks) *dashboar
 // setServers fills the server filter and the status lines.
 func (v *dashboardView) setServers(list []core.Server) {
 	v.servers = list
-	opts := []string{allServers}
-	for _, s := range list {
-		opts = append(opts, s.Name)
-	}
-	v.serverSel.Options = opts
+	v.serverSel.Options = scopeOptions(list)
 	v.serverSel.Refresh()
 	v.renderStatus()
 }
@@ -166,11 +162,7 @@ func (v *dashboardView) stop() {
 func (v *dashboardView) filter() core.HistoryFilter {
 	var f core.HistoryFilter
 	f.From, f.To = v.rng.bounds()
-	for _, s := range v.servers {
-		if s.Name == v.serverSel.Selected {
-			f.ServerIDs = []int64{s.ID}
-		}
-	}
+	f.ServerIDs = scopeIDs(v.servers, v.serverSel.Selected)
 	return f
 }
 

@@ -62,12 +62,39 @@ func (fb *filterBar) objects() []fyne.CanvasObject {
 
 func (fb *filterBar) setServers(list []core.Server) {
 	fb.servers = list
+	fb.serverSel.Options = scopeOptions(list)
+	fb.serverSel.Refresh()
+}
+
+// groupPrefix marks a group in a server scope select.
+const groupPrefix = "Group: "
+
+// scopeOptions are the choices of a server scope select: every server,
+// each group, each server.
+func scopeOptions(list []core.Server) []string {
 	opts := []string{allServers}
+	for _, g := range serverGroups(list) {
+		opts = append(opts, groupPrefix+g)
+	}
 	for _, s := range list {
 		opts = append(opts, s.Name)
 	}
-	fb.serverSel.Options = opts
-	fb.serverSel.Refresh()
+	return opts
+}
+
+// scopeIDs are the server IDs a scope choice selects: nil for every
+// server, the members of a group, or one server.
+func scopeIDs(list []core.Server, choice string) []int64 {
+	var ids []int64
+	for _, s := range list {
+		if s.Name == choice || (s.Group != "" && groupPrefix+s.Group == choice) {
+			ids = append(ids, s.ID)
+		}
+	}
+	if ids == nil && choice != allServers && choice != "" {
+		return []int64{-1} // a server or group that is gone: nothing
+	}
+	return ids
 }
 
 func (fb *filterBar) setJails(jails []string) {
@@ -123,12 +150,7 @@ func (fb *filterBar) selectCountry(code string) {
 // read sets f's range, server, jail, origin and country from the widgets.
 func (fb *filterBar) read(f *core.HistoryFilter) {
 	f.From, f.To = fb.rng.bounds()
-	f.ServerIDs = nil
-	for _, s := range fb.servers {
-		if s.Name == fb.serverSel.Selected {
-			f.ServerIDs = []int64{s.ID}
-		}
-	}
+	f.ServerIDs = scopeIDs(fb.servers, fb.serverSel.Selected)
 	f.Jail = ""
 	if j := fb.jailSel.Selected; j != allJails {
 		f.Jail = j

@@ -33,7 +33,11 @@ type serverState struct {
 	Jails   int
 	Banned  int
 	Err     error
-	At      time.Time
+	At      time.Time // when this was learned
+	// Since is when the server was first seen offline (zero online).
+	Since time.Time
+	// LastSync is when its history was last copied (zero: unknown).
+	LastSync time.Time
 }
 
 // jailsView lists a server's jails with their counters and, for the

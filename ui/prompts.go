@@ -76,10 +76,21 @@ func (p *Prompts) ConfirmHostKey(ctx context.Context, host, fingerprint string) 
 // AskPassphrase asks for the passphrase of the key file keyPath. It is
 // kept in memory only.
 func (p *Prompts) AskPassphrase(ctx context.Context, keyPath string) (string, error) {
+	return p.secret(ctx, "Passphrase for "+keyPath, "Passphrase", "Unlock")
+}
+
+// AskPassword asks for the SSH password of user at host. It is kept in
+// memory only, never in the cache or the logs.
+func (p *Prompts) AskPassword(ctx context.Context, user, host string) (string, error) {
+	return p.secret(ctx, "Password for "+user+"@"+host, "Password", "Log in")
+}
+
+// secret asks for a hidden text in a dialog.
+func (p *Prompts) secret(ctx context.Context, title, label, confirm string) (string, error) {
 	return ask(ctx, func(answer func(string, bool)) dialog.Dialog {
 		entry := widget.NewPasswordEntry()
-		items := []*widget.FormItem{widget.NewFormItem("Passphrase", entry)}
-		d := dialog.NewForm("Passphrase for "+keyPath, "Unlock", "Cancel", items, func(ok bool) {
+		items := []*widget.FormItem{widget.NewFormItem(label, entry)}
+		d := dialog.NewForm(title, confirm, "Cancel", items, func(ok bool) {
 			answer(entry.Text, ok)
 		}, p.w)
 		d.Resize(fyne.NewSize(520, 180))

@@ -53,6 +53,8 @@ type serverForm struct {
 	saved  func(core.Server)
 
 	name, host, port, user, socket *widget.Entry
+	group                          *widget.SelectEntry
+	auth, transport                *widget.Select
 	steps                          *widget.Label
 	status                         *widget.Label
 	testB, saveB                   *widget.Button
@@ -60,8 +62,22 @@ type serverForm struct {
 	cancelTest                     context.CancelFunc
 }
 
-func newServerForm(w fyne.Window, admin ServerAdmin, parent context.Context, spawn func(func()), orig core.Server, saved func(core.Server)) *serverForm {
+// Choices of the login and transport selects, in order; the first is "".
+var (
+	authChoices      = []string{"Keys (ssh-agent, ~/.ssh)", "Password (asked on connect, never stored)"}
+	transportChoices = []string{"Automatic", "Socket forward (root login)", "sudo relay with socat", "sudo relay with python3"}
+)
+
+// newServerForm builds the dialog; groups are the group names in use,
+// offered in the group field.
+func newServerForm(w fyne.Window, admin ServerAdmin, parent context.Context, spawn func(func()), orig core.Server, groups []string, saved func(core.Server)) *serverForm {
 	f := &serverForm{w: w, admin: admin, parent: parent, spawn: spawn, orig: orig, saved: saved}
+	f.group = widget.NewSelectEntry(groups)
+	f.group.SetPlaceHolder("optional, such as web or eu-west")
+	f.auth = widget.NewSelect(authChoices, nil)
+	f.auth.SetSelectedIndex(0)
+	f.transport = widget.NewSelect(transportChoices, nil)
+	f.transport.SetSelectedIndex(0)
 	f.name = widget.NewEntry()
 	f.name.SetPlaceHolder("web1")
 	f.host = widget.NewEntry()
@@ -80,10 +96,19 @@ func newServerForm(w fyne.Window, admin ServerAdmin, parent context.Context, spa
 		}
 		f.user.SetText(orig.User)
 		f.socket.SetText(orig.Socket)
+		f.group.SetText(orig.Group)
+		if orig.Auth == core.AuthPassword {
+			f.auth.SetSelectedIndex(1)
+		}
+		for i, t := range core.Transports {
+			if orig.Transport == t {
+				f.transport.SetSelectedIndex(i + 1)
+			}
+		}
 	}
 	f.steps = widget.NewLabel("")
 	f.steps.Wrapping = fyne.TextWrapWord
-	f.status = widget.NewLabel("Keys come from ssh-agent or ~/.ssh; unknown host keys are shown for you to check; passphrases stay in memory.")
+	f.status = widget.NewLabel("Keys come from ssh-agent or ~/.ssh; unknown host keys are shown for you to check; passphrases and passwords stay in memory.")
 	f.status.Wrapping = fyne.TextWrapWord
 	f.testB = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), f.test)
 	f.saveB = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.save)
@@ -93,6 +118,9 @@ func newServerForm(w fyne.Window, admin ServerAdmin, parent context.Context, spa
 		widget.NewFormItem("Host", f.host),
 		widget.NewFormItem("Port", f.port),
 		widget.NewFormItem("User", f.user),
+		widget.NewFormItem("Group", f.group),
+		widget.NewFormItem("Login", f.auth),
+		widget.NewFormItem("Reach fail2ban by", f.transport),
 		widget.NewFormItem("fail2ban socket", f.socket),
 	)
 	body := container.NewVBox(form, f.status, container.NewHBox(f.testB, f.saveB), f.steps)
@@ -106,7 +134,7 @@ func newServerForm(w fyne.Window, admin ServerAdmin, parent context.Context, spa
 			f.cancelTest()
 		}
 	})
-	f.d.Resize(fyne.NewSize(640, 520))
+	f.d.Resize(fyne.NewSize(660, 640))
 	return f
 }
 
@@ -115,6 +143,15 @@ func (f *serverForm) server() (core.Server, error) {
 	s := f.orig
 	s.Kind = core.ServerSSH
 	s.Name, s.Host, s.User, s.Socket = f.name.Text, f.host.Text, f.user.Text, f.socket.Text
+	s.Group = f.group.Text
+	s.Auth = ""
+	if f.auth.SelectedIndex() == 1 {
+		s.Auth = core.AuthPassword
+	}
+	s.Transport = ""
+	if i := f.transport.SelectedIndex(); i > 0 {
+		s.Transport = core.Transports[i-1]
+	}
 	s.Port = 0
 	if p := strings.TrimSpace(f.port.Text); p != "" {
 		n, err := strconv.Atoi(p)

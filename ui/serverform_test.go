@@ -48,7 +48,7 @@ func newTestForm(t *testing.T, admin ServerAdmin, orig core.Server, saved func(c
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(900, 700))
-	f := newServerForm(w, admin, context.Background(), func(fn func()) { fn() }, orig, saved)
+	f := newServerForm(w, admin, context.Background(), func(fn func()) { fn() }, orig, nil, saved)
 	f.d.Show()
 	return f
 }
@@ -92,15 +92,21 @@ func TestServerFormValidatesTestsAndSaves(t *testing.T) {
 
 func TestServerFormEditsAndListButtons(t *testing.T) {
 	admin := &fakeAdmin{}
-	orig := core.Server{ID: 7, Name: "db1", Kind: core.ServerSSH, Host: "db1", Port: 22, User: "ops"}
+	orig := core.Server{ID: 7, Name: "db1", Kind: core.ServerSSH, Host: "db1", Port: 22, User: "ops",
+		Group: "db", Transport: core.TransportSocat, Auth: core.AuthPassword}
 	f := newTestForm(t, admin, orig, nil)
-	if f.name.Text != "db1" || f.port.Text != "22" || f.user.Text != "ops" {
-		t.Fatalf("fields %q %q %q", f.name.Text, f.port.Text, f.user.Text)
+	if f.name.Text != "db1" || f.port.Text != "22" || f.user.Text != "ops" || f.group.Text != "db" ||
+		f.transport.Selected != transportChoices[2] || f.auth.Selected != authChoices[1] {
+		t.Fatalf("fields %q %q %q %q %q %q", f.name.Text, f.port.Text, f.user.Text, f.group.Text, f.transport.Selected, f.auth.Selected)
 	}
 	f.user.SetText("admin")
+	f.group.SetText("  db   eu ")
+	f.transport.SetSelectedIndex(0)
+	f.auth.SetSelectedIndex(0)
 	f.saveB.OnTapped()
-	if len(admin.updated) != 1 || admin.updated[0].ID != 7 || admin.updated[0].User != "admin" {
-		t.Errorf("updated %v", admin.updated)
+	if len(admin.updated) != 1 || admin.updated[0].ID != 7 || admin.updated[0].User != "admin" ||
+		admin.updated[0].Group != "db eu" || admin.updated[0].Transport != "" || admin.updated[0].Auth != "" {
+		t.Errorf("updated %+v", admin.updated)
 	}
 
 	// The list: edit and remove only for SSH servers.
@@ -114,10 +120,20 @@ func TestServerFormEditsAndListButtons(t *testing.T) {
 		t.Error("management buttons hidden")
 	}
 	v.setServers([]core.Server{{ID: 1, Name: "local", Kind: core.ServerLocal}, orig})
+	row := func(name string) int {
+		for i, e := range v.entries {
+			if e.heading == "" && e.server.Name == name {
+				return i
+			}
+		}
+		t.Fatalf("no row %s in %v", name, entryNames(v))
+		return -1
+	}
+	v.list.Select(row("local"))
 	if !v.editB.Disabled() || !v.removeB.Disabled() {
 		t.Error("the local server can be edited or removed")
 	}
-	v.list.Select(1)
+	v.list.Select(row("db1"))
 	if v.editB.Disabled() || v.removeB.Disabled() {
 		t.Error("an SSH server cannot be edited")
 	}

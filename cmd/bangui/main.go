@@ -105,7 +105,7 @@ func run(cfg config) error {
 		Admin:           &serverAdmin{db: db, links: clients.ssh, forget: clients.forget},
 	})
 	prompts := ui.NewPrompts(w)
-	clients.ssh.askHost, clients.ssh.askPass = prompts.ConfirmHostKey, prompts.AskPassphrase
+	clients.ssh.askHost, clients.ssh.askPass, clients.ssh.askPw = prompts.ConfirmHostKey, prompts.AskPassphrase, prompts.AskPassword
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)
 	shell.Start()

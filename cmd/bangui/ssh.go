@@ -26,6 +26,7 @@ type sshLinks struct {
 	// askHost and askPass are the window's prompts, set once it exists.
 	askHost func(ctx context.Context, host, fingerprint string) (bool, error)
 	askPass func(ctx context.Context, keyPath string) (string, error)
+	askPw   func(ctx context.Context, user, host string) (string, error)
 
 	mu    sync.Mutex
 	links []*remote.Reconnector
@@ -51,6 +52,14 @@ func (l *sshLinks) dialer(s core.Server) core.Dialer {
 		}
 		return l.askPass(ctx, keyPath)
 	}
+	if s.Auth == core.AuthPassword {
+		opts.AskPassword = func(ctx context.Context, user, host string) (string, error) {
+			if l.askPw == nil {
+				return "", core.Errorf(core.ECANCELED, "no window to ask for the password of %s@%s", user, host)
+			}
+			return l.askPw(ctx, user, host)
+		}
+	}
 	rc := remote.NewReconnector(t, opts)
 	l.mu.Lock()
 	l.links = append(l.links, rc)
@@ -59,7 +68,7 @@ func (l *sshLinks) dialer(s core.Server) core.Dialer {
 	if socket == "" {
 		socket = f2b.DefaultSocket
 	}
-	return &remote.Auto{SSH: rc, Socket: socket}
+	return &remote.Auto{SSH: rc, Socket: socket, Method: s.Transport}
 }
 
 // Close closes every SSH connection.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -177,5 +178,82 @@ func TestServerFromSSHConfigAlias(t *testing.T) {
 	}
 	if !strings.Contains(settings, "root@127.0.0.1:"+strconv.Itoa(srv.Port)) || !strings.Contains(settings, "FrobnicateKeys") {
 		t.Errorf("ssh settings step says %q", settings)
+	}
+}
+
+// TestSSHConnectionKilledMidCommand kills the SSH connection while a
+// command waits for fail2ban (frozen with SIGSTOP): the call returns a
+// clear "connection lost" error instead of hanging until its deadline, and
+// the next call reconnects by itself.
+func TestSSHConnectionKilledMidCommand(t *testing.T) {
+	f2bSrv := f2btest.Start(t, f2btest.Options{})
+	srv := sshtest.Start(t, sshtest.Options{Users: []sshtest.User{{Name: "root"}}})
+	t.Setenv("SSH_AUTH_SOCK", "")
+	home := sshHome(t, srv)
+	srv.WriteKnownHosts(t, filepath.Join(home, ".ssh", "known_hosts"), false)
+	server := core.Server{ID: 3, Name: "web3", Kind: core.ServerSSH, Host: srv.Host, Port: srv.Port, User: "root", Socket: f2bSrv.Socket}
+	links := &sshLinks{home: home}
+	defer links.Close()
+	c := f2b.New(links.dialer(server), f2b.Config{Timeout: 2 * time.Minute})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := c.Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+
+	pidText, err := os.ReadFile(f2bSrv.PidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(pidText)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+	defer resume()
+
+	done := make(chan error, 1)
+	go func() { _, err := c.JailStatus(ctx, f2bSrv.Jails[0]); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("the command returned while fail2ban is frozen: %v", err)
+	case <-time.After(500 * time.Millisecond): // in flight
+	}
+	srv.Restart(t) // kills sshd and every session below it
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		t.Fatal("the command hung after the connection died")
+	}
+	if err == nil || core.ErrorCode(err) == core.ECANCELED {
+		t.Fatalf("killed mid-command: err %v (code %s), want a lost-connection error", err, core.ErrorCode(err))
+	}
+	t.Logf("mid-command: %s (%s)", core.ErrorMessage(err), core.ErrorCode(err))
+
+	resume()
+	// The next call dials again (the Reconnector's back-off may refuse the
+	// first tries for a moment).
+	var last error
+	for range 40 {
+		if last = c.Ping(ctx); last == nil {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if last != nil {
+		t.Fatalf("no reconnect after the restart: %v", last)
+	}
+	if st, err := c.JailStatus(ctx, f2bSrv.Jails[0]); err != nil || st.Name != f2bSrv.Jails[0] {
+		t.Fatalf("status after reconnect: %+v %v", st, err)
 	}
 }

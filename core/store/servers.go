@@ -15,7 +15,7 @@ import (
 // MaxServerNameLen is the longest server name accepted, in characters.
 const MaxServerNameLen = core.MaxServerNameLen
 
-const serverColumns = `id, name, kind, socket, config_dir, host, port, user, created_at, updated_at`
+const serverColumns = `id, name, kind, socket, config_dir, host, port, user, grp, transport, auth, created_at, updated_at`
 
 // Servers returns every server, ordered by name.
 func (db *DB) Servers(ctx context.Context) ([]core.Server, error) {
@@ -60,9 +60,9 @@ func (db *DB) AddServer(ctx context.Context, s core.Server) (core.Server, error)
 	now := db.now()
 	s.CreatedAt, s.UpdatedAt = now, now
 	err = db.Write.QueryRowContext(ctx, `INSERT INTO servers
-		(name, kind, socket, config_dir, host, port, user, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		s.Name, s.Kind, s.Socket, s.ConfigDir, s.Host, s.Port, s.User, now.Unix(), now.Unix()).Scan(&s.ID)
+		(name, kind, socket, config_dir, host, port, user, grp, transport, auth, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		s.Name, s.Kind, s.Socket, s.ConfigDir, s.Host, s.Port, s.User, s.Group, s.Transport, s.Auth, now.Unix(), now.Unix()).Scan(&s.ID)
 	if err != nil {
 		return core.Server{}, fmt.Errorf("store: add server %q: %w", s.Name, nameTaken(err, s.Name))
 	}
@@ -81,9 +81,10 @@ func (db *DB) UpdateServer(ctx context.Context, s core.Server) (core.Server, err
 	s.UpdatedAt = db.now()
 	var created int64
 	err = db.Write.QueryRowContext(ctx, `UPDATE servers SET
-		name = ?, kind = ?, socket = ?, config_dir = ?, host = ?, port = ?, user = ?, updated_at = ?
+		name = ?, kind = ?, socket = ?, config_dir = ?, host = ?, port = ?, user = ?,
+		grp = ?, transport = ?, auth = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
-		s.Name, s.Kind, s.Socket, s.ConfigDir, s.Host, s.Port, s.User, s.UpdatedAt.Unix(), s.ID).Scan(&created)
+		s.Name, s.Kind, s.Socket, s.ConfigDir, s.Host, s.Port, s.User, s.Group, s.Transport, s.Auth, s.UpdatedAt.Unix(), s.ID).Scan(&created)
 	if err != nil {
 		return core.Server{}, fmt.Errorf("store: update server %d: %w", s.ID, nameTaken(notFound(err, s.ID), s.Name))
 	}
@@ -120,7 +121,7 @@ type rowScanner interface {
 func scanServer(r rowScanner) (core.Server, error) {
 	var s core.Server
 	var created, updated int64
-	err := r.Scan(&s.ID, &s.Name, &s.Kind, &s.Socket, &s.ConfigDir, &s.Host, &s.Port, &s.User, &created, &updated)
+	err := r.Scan(&s.ID, &s.Name, &s.Kind, &s.Socket, &s.ConfigDir, &s.Host, &s.Port, &s.User, &s.Group, &s.Transport, &s.Auth, &created, &updated)
 	s.CreatedAt, s.UpdatedAt = time.Unix(created, 0), time.Unix(updated, 0)
 	return s, err
 }

@@ -17,6 +17,7 @@ func TestServersCRUD(t *testing.T) {
 	web, err := db.AddServer(ctx, core.Server{
 		ID: 42, Name: "  web-1 ", Kind: core.ServerSSH,
 		Host: "web1.example.org", Port: 2222, User: "admin", Socket: "/run/fail2ban/fail2ban.sock",
+		Group: "eu", Transport: core.TransportPython3, Auth: core.AuthPassword,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func TestServersCRUD(t *testing.T) {
 	}
 
 	db.Now = func() time.Time { return time.Unix(1_700_000_100, 500) }
-	web.Name, web.Port = "web-one", 22
+	web.Name, web.Port, web.Group, web.Transport, web.Auth = "web-one", 22, "us", "", ""
 	upd, err := db.UpdateServer(ctx, web)
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,10 @@ type User struct {
 	Sudoers string
 	// Passphrase, if set, encrypts the user's private key file.
 	Passphrase string
+	// Password, if set, becomes the account's password (chpasswd), for
+	// password logins; they also need "PasswordAuthentication yes" in
+	// Options.ExtraConfig. Not for root.
+	Password string
 }
 
 // Options describes the server Start runs. The zero value gives a server
@@ -214,6 +218,9 @@ func (opt Options) check() error {
 			return fmt.Errorf("sshtest: duplicate user %q", u.Name)
 		}
 		seen[u.Name] = true
+		if u.Password != "" && (u.Name == "root" || strings.ContainsAny(u.Password, ":\n")) {
+			return fmt.Errorf("sshtest: user %q: a password is for created accounts only, without ':' or newlines", u.Name)
+		}
 	}
 	for _, k := range opt.HostKeys {
 		if _, ok := keyGenerators[k]; !ok {

@@ -190,6 +190,13 @@ func (s *Server) createAccount(st *userState) error {
 	if err := runRetry("usermod", "-p", "*", st.Name); err != nil {
 		return fmt.Errorf("sshtest: %w", err)
 	}
+	if st.Password != "" {
+		cmd := exec.Command(tool("chpasswd"))
+		cmd.Stdin = strings.NewReader(st.Name + ":" + st.Password + "\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("sshtest: chpasswd for %s: %v: %s", st.Name, err, out)
+		}
+	}
 	return nil
 }
 
