@@ -45,7 +45,7 @@ type Host interface {
 // PermissionHint says what to do when BanGUI lacks the rights to change a
 // server's files or run its commands. Host implementations end their
 // EPERMISSION messages with it.
-const PermissionHint = "run BanGUI as root, or manage this server over SSH with sudo (coming)"
+const PermissionHint = "run BanGUI as root, or manage this server over SSH (as root, or a user with the sudo rules BanGUI shows)"
 
 // ExitError reports a command that ran but exited with a non-zero status
 // (or was killed by a signal, Status -1). It carries what the command

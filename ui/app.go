@@ -58,6 +58,9 @@ type Deps struct {
 	// Admin adds, edits, removes and tests SSH servers. May be nil: the
 	// server list is then read-only.
 	Admin ServerAdmin
+	// Fleet bans and unbans on many servers at once. May be nil: the
+	// bans view then acts on its server only.
+	Fleet FleetActions
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -95,6 +98,10 @@ func New(w fyne.Window, deps Deps) *App {
 	a.deps = deps // with the defaults above
 	a.dash = newDashboardView(w, deps.History, deps.Tasks)
 	a.dash.source = deps.Source
+	a.dash.onStatus = func(st core.ServerStatus) {
+		a.servers.setState(st.Server, serverState{Online: st.Online, Version: st.Version,
+			Jails: st.Jails, Banned: st.Banned, Err: st.Err, At: st.CheckedAt, Since: st.OfflineSince})
+	}
 	a.hist = newHistoryView(w, deps.History)
 	a.geomap = newMapView(w, deps.History)
 	openIP := func(ip string) {
@@ -114,6 +121,12 @@ func New(w fyne.Window, deps Deps) *App {
 	a.dash.parent, a.hist.parent, a.geomap.parent = a.ctx, a.ctx, a.ctx
 	a.jails.detail.parent = a.ctx
 	a.servers = newServersView(a.onServerSelected)
+	if deps.Fleet != nil {
+		a.bans.onFleet = func(ips, jails []string) {
+			newFleetForm(w, deps.Fleet, a.ctx, func(f func()) { go f() }, a.servers.servers, jails, ips).d.Show()
+		}
+		a.bans.fleetB.Show()
+	}
 	if deps.Admin != nil {
 		spawn := func(f func()) { go f() }
 		reload := func() { a.Start() }
@@ -176,6 +189,7 @@ func New(w fyne.Window, deps Deps) *App {
 	if ch, ok := deps.Tasks.(interface{ Changes() <-chan struct{} }); ok {
 		go a.watchTasks(ch.Changes())
 	}
+	go a.pollLoop()
 	split := container.NewHSplit(a.servers.root, a.tabs)
 	split.Offset = 0.24
 	a.root = split
@@ -207,6 +221,7 @@ func (a *App) applyServers(list []core.Server, err error) {
 	a.servers.setServers(list)
 	a.loadSynced()
 	a.dash.setServers(list)
+	a.dash.probeServers(a.ctx) // the server list's dots, for every server
 	a.hist.setServers(list)
 	a.geomap.setServers(list)
 	switch a.tabs.Selected().Content {
@@ -236,6 +251,24 @@ func (a *App) onServerSelected(s core.Server) {
 	}
 	a.bans.setServer(s, c, fails)
 	a.acts.setServer(s)
+}
+
+// pollEvery is how often every server is checked for the server list
+// (the selected one is refreshed more often by the jails view).
+const pollEvery = 30 * time.Second
+
+// pollLoop checks every server on pollEvery, a bounded number at once.
+func (a *App) pollLoop() {
+	t := time.NewTicker(pollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-t.C:
+			do(a.ctx, func() { a.dash.probeServers(a.ctx) })
+		}
+	}
 }
 
 // loadSynced shows when each server's history was last copied, in the

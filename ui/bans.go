@@ -62,6 +62,7 @@ type bansView struct {
 	unbanB       *widget.Button
 	everyB       *widget.Button
 	allB         *widget.Button
+	fleetB       *widget.Button // many servers; hidden without onFleet
 	status       *widget.Label
 	progress     *widget.ProgressBar
 	cancelB      *widget.Button
@@ -89,6 +90,10 @@ type bansView struct {
 	// loadStatus is true while the status line says something about
 	// loading (which the next fetch replaces), not an action's result.
 	loadStatus bool
+
+	// onFleet opens the many-servers dialog with the selected addresses
+	// and this server's jails.
+	onFleet func(ips, jails []string)
 
 	// The last question asked and the open ban form, kept for tests.
 	confirm *dialog.ConfirmDialog
@@ -156,6 +161,12 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	v.everyB = widget.NewButton("Unban everywhere", v.onUnbanEverywhere)
 	v.allB = widget.NewButtonWithIcon("Unban all…", theme.DeleteIcon(), v.onUnbanAll)
 	v.allB.Importance = widget.DangerImportance
+	v.fleetB = widget.NewButtonWithIcon("Many servers…", theme.ComputerIcon(), func() {
+		if v.onFleet != nil {
+			v.onFleet(v.markedIPs(), v.jails)
+		}
+	})
+	v.fleetB.Hide()
 	selectAll := widget.NewButton("Select shown", v.onSelectShown)
 	clear := widget.NewButton("Clear", func() { v.marked = map[string]bool{}; v.show() })
 
@@ -177,13 +188,27 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	v.whereOut.Wrapping = fyne.TextWrapWord
 
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.jailSel, v.countrySel, v.count), v.filter)
-	actions := container.NewHBox(v.banB, v.unbanB, v.everyB, v.allB, widget.NewSeparator(), selectAll, clear)
+	actions := container.NewHBox(v.banB, v.unbanB, v.everyB, v.allB, widget.NewSeparator(), selectAll, clear, widget.NewSeparator(), v.fleetB)
 	where := container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon("Find", theme.SearchIcon(), v.onWhere), v.whereIn)
 	job := container.NewBorder(nil, nil, nil, v.cancelB, v.progress)
 	bottom := container.NewVBox(widget.NewSeparator(), job, v.status, container.NewGridWithColumns(2, where, v.whereOut))
 	v.root = container.NewBorder(container.NewVBox(top, actions), bottom, nil, nil, v.table)
 	v.setEnabled(false)
 	return v
+}
+
+// markedIPs returns the selected addresses, each once, sorted.
+func (v *bansView) markedIPs() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, b := range v.all {
+		if v.marked[banKey(b)] && !seen[b.IP] {
+			seen[b.IP] = true
+			out = append(out, b.IP)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // setLoadStatus shows a loading message or error in the status line.

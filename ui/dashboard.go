@@ -12,13 +12,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/fleet"
 )
 
 // dashboardRefresh is how often the dashboard reloads while shown.
 const dashboardRefresh = 30 * time.Second
-
-// probeParallel bounds the servers probed at once for their status lines.
-const probeParallel = 4
 
 // serverProbe is what the dashboard learned from one server just now.
 type serverProbe struct {
@@ -58,10 +56,14 @@ type dashboardView struct {
 	charts    fyne.CanvasObject
 
 	gen     int
-	probes  map[int64]serverProbe
-	syncs   map[int64]core.SyncStatus
-	ticker  *time.Ticker
-	visible bool
+	poller  *fleet.Poller
+	polling bool
+	// onStatus hears every server's poll result (the server list).
+	onStatus func(core.ServerStatus)
+	probes   map[int64]serverProbe
+	syncs    map[int64]core.SyncStatus
+	ticker   *time.Ticker
+	visible  bool
 	// onIP opens an address's timeline (in the history view).
 	onIP func(ip string)
 }
@@ -188,47 +190,46 @@ func (v *dashboardView) refresh() {
 	v.tasks.refresh(ctx, v.spawn)
 }
 
-// probeServers asks every server for its version and jails, at most
-// probeParallel at once; each answer updates its status line as it comes.
+// probeServers checks every server through the fleet poller (a bounded
+// number at once, each with its own timeout, so a dead server holds up
+// nobody); each answer updates its status line, and onStatus, as it
+// comes. A poll still running is not started again.
 func (v *dashboardView) probeServers(ctx context.Context) {
-	if v.source == nil {
+	if v.source == nil || v.polling || len(v.servers) == 0 {
 		return
 	}
-	sem := make(chan struct{}, probeParallel)
-	for _, s := range v.servers {
-		c := v.source(s)
-		v.spawn(func() {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			p := probe(ctx, s, c)
+	if v.poller == nil {
+		v.poller = &fleet.Poller{Client: func(s core.Server) fleet.Prober { return prober{v.source(s)} }}
+	}
+	v.polling = true
+	list, p := v.servers, v.poller
+	v.spawn(func() {
+		_, _ = p.Poll(ctx, list, func(st core.ServerStatus) {
 			do(ctx, func() {
-				v.probes[s.ID] = p
+				if core.ErrorCode(st.Err) == core.ECANCELED {
+					return
+				}
+				v.probes[st.Server.ID] = serverProbe{server: st.Server, version: st.Version, jails: st.Jails, banned: st.Banned, err: st.Err}
 				v.renderStatus()
+				if v.onStatus != nil {
+					v.onStatus(st)
+				}
 			})
 		})
-	}
+		fyne.Do(func() { v.polling = false }) // also when ctx ended
+	})
 }
 
-func probe(ctx context.Context, s core.Server, c ServerClient) serverProbe {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	p := serverProbe{server: s}
-	if p.version, p.err = c.Version(ctx); p.err != nil {
-		return p
+// prober makes a window client a fleet.Prober: it pings when it can,
+// and asks for the version otherwise.
+type prober struct{ ServerClient }
+
+func (p prober) Ping(ctx context.Context) error {
+	if pc, ok := p.ServerClient.(interface{ Ping(context.Context) error }); ok {
+		return pc.Ping(ctx)
 	}
-	var jails []core.JailStatus
-	if jails, p.err = c.Overview(ctx); p.err != nil {
-		return p
-	}
-	p.jails = len(jails)
-	for _, j := range jails {
-		p.banned += j.CurrentlyBanned
-	}
-	return p
+	_, err := p.Version(ctx)
+	return err
 }
 
 func (v *dashboardView) applyDashboard(gen int, d core.Dashboard, err error) {

@@ -287,7 +287,11 @@ func (v *historyView) showTimeline(ip string) {
 	ctx := v.viewCtx()
 	v.spawn(func() {
 		bans, err := v.r.IPTimeline(ctx, ip)
-		do(ctx, func() { v.timeline.show(ip, bans, err) })
+		var seen []core.IPSighting
+		if s, ok := v.r.(core.IPSightings); ok && err == nil {
+			seen, _ = s.IPSeen(ctx, ip) // the timeline says the same, longer
+		}
+		do(ctx, func() { v.timeline.show(ip, bans, seen, err) })
 	})
 }
 

@@ -48,7 +48,8 @@ func (p *timelinePanel) loading(ip string) {
 }
 
 // show fills the panel, unless the user asked for another address since.
-func (p *timelinePanel) show(ip string, bans []core.HistoryBan, err error) {
+// seen is where the address was banned, per server and jail (may be nil).
+func (p *timelinePanel) show(ip string, bans []core.HistoryBan, seen []core.IPSighting, err error) {
 	if ip != p.ip {
 		return
 	}
@@ -56,7 +57,7 @@ func (p *timelinePanel) show(ip string, bans []core.HistoryBan, err error) {
 		p.summary.SetText("Could not read the timeline: " + core.ErrorMessage(err))
 		return
 	}
-	p.summary.SetText(timelineSummary(bans))
+	p.summary.SetText(timelineSummary(bans) + seenText(seen))
 	objs := make([]fyne.CanvasObject, 0, min(len(bans), timelineLimit))
 	for _, b := range bans[:min(len(bans), timelineLimit)] {
 		objs = append(objs, timelineEntry(b))
@@ -82,6 +83,28 @@ func timelineSummary(bans []core.HistoryBan) string {
 	first, last := bans[len(bans)-1].TimeOfBan, bans[0].TimeOfBan
 	return fmt.Sprintf("%s in %s, first %s, last %s.", plural(len(bans), "ban", "bans"),
 		plural(len(places), "jail", "jails"), formatClock(first), formatClock(last))
+}
+
+// seenText lists where an address was banned: each server and jail with
+// its count and first and last ban, latest first ("" for none).
+func seenText(seen []core.IPSighting) string {
+	if len(seen) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\nSeen on:")
+	for _, s := range seen {
+		name := s.Server
+		if name == "" {
+			name = fmt.Sprintf("server #%d (removed)", s.ServerID)
+		}
+		if s.Count == 1 {
+			fmt.Fprintf(&b, "\n  %s · %s: 1 ban, %s", name, s.Jail, formatClock(s.Last))
+			continue
+		}
+		fmt.Fprintf(&b, "\n  %s · %s: %s, first %s, last %s", name, s.Jail, plural(s.Count, "ban", "bans"), formatClock(s.First), formatClock(s.Last))
+	}
+	return b.String()
 }
 
 // timelineEntry is one ban: a heading line and its matched log lines.

@@ -101,7 +101,7 @@ func (b *background) addSync(s core.Server) {
 		Title:    "Copy the ban history of " + s.Name,
 		Interval: b.every,
 		Run: func(ctx context.Context) (string, error) {
-			c := f2b.New(f2b.UnixDialer{Path: s.Socket}, f2b.Config{})
+			c := f2b.New(localDialer(s.Socket), f2b.Config{})
 			defer c.Close()
 			res, err := b.syncer.Sync(ctx, histsync.LocalTarget(s, c))
 			if err != nil {

@@ -103,6 +103,7 @@ func run(cfg config) error {
 		Tasks:           bg.sched,
 		Geo:             geoSvc,
 		Admin:           &serverAdmin{db: db, links: clients.ssh, forget: clients.forget},
+		Fleet:           clients.fleet(),
 	})
 	prompts := ui.NewPrompts(w)
 	clients.ssh.askHost, clients.ssh.askPass, clients.ssh.askPw = prompts.ConfirmHostKey, prompts.AskPassphrase, prompts.AskPassword

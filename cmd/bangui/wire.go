@@ -14,6 +14,7 @@ import (
 	"github.com/bangui/bangui/core/activity"
 	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/f2bdb"
+	"github.com/bangui/bangui/core/fleet"
 	"github.com/bangui/bangui/core/jailconf"
 	"github.com/bangui/bangui/core/jailinfo"
 	"github.com/bangui/bangui/core/local"
@@ -77,7 +78,7 @@ func (c *clients) client(s core.Server) *activity.Client {
 	if cl, ok := c.byID[s.ID]; ok {
 		return cl
 	}
-	var d core.Dialer = f2b.UnixDialer{Path: s.Socket}
+	d := localDialer(s.Socket)
 	if s.Kind != core.ServerLocal {
 		d = c.ssh.dialer(s)
 	}
@@ -198,4 +199,31 @@ func (d dbFailures) Failures(ctx context.Context) (map[string]int, error) {
 	}
 	defer db.Close()
 	return db.Failures(ctx)
+}
+
+// fleetActions bans and unbans on many servers through their clients
+// (each action recorded in the activity log once per server).
+type fleetActions struct {
+	c   *clients
+	act *fleet.Actions
+}
+
+func (c *clients) fleet() fleetActions {
+	return fleetActions{c: c, act: &fleet.Actions{Activity: c.svc}}
+}
+
+func (f fleetActions) targets(servers []core.Server) []fleet.Target {
+	out := make([]fleet.Target, len(servers))
+	for i, s := range servers {
+		out[i] = fleet.Target{Server: s, Client: f.c.client(s)}
+	}
+	return out
+}
+
+func (f fleetActions) Ban(ctx context.Context, servers []core.Server, jail string, ips []string, onResult func(core.FleetResult)) ([]core.FleetResult, error) {
+	return f.act.Ban(ctx, f.targets(servers), jail, ips, onResult)
+}
+
+func (f fleetActions) Unban(ctx context.Context, servers []core.Server, ips []string, onResult func(core.FleetResult)) ([]core.FleetResult, error) {
+	return f.act.Unban(ctx, f.targets(servers), ips, onResult)
 }

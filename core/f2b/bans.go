@@ -152,7 +152,8 @@ func batchError(err error, res core.BatchResult, start, size int) error {
 		return err
 	}
 	msg := fmt.Sprintf("%s. %d of %d addresses were confirmed", ce.Message, start, res.Requested)
-	if ce.Code == core.EUNAVAILABLE || ce.Code == core.ECANCELED {
+	var ns *notSentError
+	if (ce.Code == core.EUNAVAILABLE || ce.Code == core.ECANCELED) && !errors.As(err, &ns) {
 		msg += fmt.Sprintf("; fail2ban may still be applying the next %d: refresh to see what it holds", size)
 	}
 	return core.Wrap(err, ce.Code, msg)

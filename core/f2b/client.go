@@ -155,7 +155,7 @@ func (c *Client) exchangeLocked(ctx context.Context, extra time.Duration, req []
 		fresh := false
 		if c.conn == nil {
 			if err := c.dialLocked(ctx); err != nil {
-				return nil, err
+				return nil, &notSentError{err}
 			}
 			fresh = true
 		}
@@ -186,6 +186,13 @@ func (c *Client) dialLocked(ctx context.Context) error {
 	c.br = bufio.NewReaderSize(c.cr, 64<<10)
 	return nil
 }
+
+// notSentError marks a failure before the request left: the dial failed,
+// so the server cannot be running the command.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
 
 // roundTripLocked does one exchange. sent reports whether any reply byte
 // came back, after which retrying could run the command twice.

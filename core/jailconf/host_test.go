@@ -215,7 +215,7 @@ func TestApplyNotWritable(t *testing.T) {
 			_, err := ed.Apply(ctx, "app1", []jailconf.Change{{Key: "bantime", Value: "1h"}})
 			msg := core.ErrorMessage(err)
 			if core.ErrorCode(err) != core.EPERMISSION || !strings.Contains(msg, filepath.Join(dir, sub, "jail.d")) ||
-				!strings.Contains(msg, "run BanGUI as root, or manage this server over SSH with sudo (coming)") {
+				!strings.Contains(msg, core.PermissionHint) {
 				t.Errorf("%s as uid %d: %s %q", sub, os.Getuid(), core.ErrorCode(err), msg)
 			}
 			t.Logf("%s: %s", sub, msg)
