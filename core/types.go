@@ -75,9 +75,12 @@ type JailStatus struct {
 
 // Ban is one current ban as `get <jail> banip --with-time` reports it.
 type Ban struct {
-	Jail  string
-	IP    string
-	Start time.Time // in the location the client was told the server runs in
+	// Server names the server the ban is on; set by views that list the
+	// bans of several servers ("" otherwise).
+	Server string
+	Jail   string
+	IP     string
+	Start  time.Time // in the location the client was told the server runs in
 	// BanTime is the ban's length; zero when Permanent.
 	BanTime   time.Duration
 	End       time.Time // zero when Permanent

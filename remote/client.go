@@ -145,13 +145,52 @@ func (c *Client) Output(ctx context.Context, cmd string) (stdout, stderr []byte,
 	defer sess.Close()
 	var o, e bytes.Buffer
 	sess.Stdout, sess.Stderr = &o, &e
-	stop := context.AfterFunc(ctx, func() { sess.Close() })
-	defer stop()
-	err = sess.Run(cmd)
-	if ctx.Err() != nil {
-		err = core.Wrap(ctx.Err(), core.ECANCELED, "the remote command was cancelled")
+	if err := sess.Start(cmd); err != nil {
+		return nil, nil, core.Wrap(err, core.EUNAVAILABLE, fmt.Sprintf("cannot start a command on %s", c.target.Addr()))
 	}
-	return o.Bytes(), e.Bytes(), err
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case err = <-done:
+		return o.Bytes(), e.Bytes(), err
+	case <-ctx.Done():
+		// Closing the session does not end a remote command that ignores
+		// it; do not wait for one (Wait returns when it ends).
+		_ = sess.Signal(ssh.SIGTERM)
+		sess.Close()
+		return nil, nil, core.Wrap(ctx.Err(), core.ECANCELED, "the remote command was cancelled")
+	}
+}
+
+// piped is a started remote command with its standard streams.
+type piped struct {
+	sess   *ssh.Session
+	stdin  io.WriteCloser
+	stdout io.Reader
+	stderr *capBuffer // its first 4 KiB
+}
+
+// startPiped starts cmd in a new session with pipes on its input and
+// output; what names it in errors ("the socat relay").
+func (c *Client) startPiped(ctx context.Context, cmd, what string) (*piped, error) {
+	sess, err := c.newSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &piped{sess: sess, stderr: &capBuffer{max: 4096}}
+	if p.stdin, err = sess.StdinPipe(); err == nil {
+		p.stdout, err = sess.StdoutPipe()
+	}
+	if err != nil {
+		sess.Close()
+		return nil, core.Wrap(err, core.EINTERNAL, "cannot set up the session of "+what)
+	}
+	sess.Stderr = p.stderr
+	if err := sess.Start(cmd); err != nil {
+		sess.Close()
+		return nil, core.Wrap(err, core.EUNAVAILABLE, fmt.Sprintf("cannot start %s on %s", what, c.target.Addr()))
+	}
+	return p, nil
 }
 
 func (c *Client) newSession(ctx context.Context) (*ssh.Session, error) {

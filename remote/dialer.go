@@ -20,7 +20,7 @@ import (
 const (
 	MethodStreamLocal = "streamlocal" // direct-streamlocal@openssh.com channel
 	MethodSocat       = "socat"       // sudo -n /usr/bin/socat STDIO UNIX-CONNECT:SOCK
-	MethodPython3     = "python3"     // sudo -n /usr/bin/python3 -c RELAY SOCK
+	MethodPython3     = "python3"     // sudo -n /usr/bin/python3 -I -c RELAY SOCK
 )
 
 // ClientSource hands out a live SSH client. *Client (never reconnects)
@@ -176,7 +176,7 @@ func RelayCommand(relay, socket string) (string, error) {
 	case MethodSocat:
 		return "sudo -n /usr/bin/socat STDIO UNIX-CONNECT:" + socket, nil
 	case MethodPython3:
-		return "sudo -n /usr/bin/python3 -c '" + pythonRelay + "' " + socket, nil
+		return "sudo -n /usr/bin/python3 -I -c '" + pythonRelay + "' " + socket, nil
 	}
 	return "", core.Errorf(core.EINVALID, "unknown relay %q: use socat or python3", relay)
 }
@@ -194,7 +194,7 @@ func sudoersEscape(s string) string {
 func SudoersLine(user, socket, relay string) string {
 	switch relay {
 	case MethodPython3:
-		return fmt.Sprintf("%s ALL=(root) NOPASSWD: /usr/bin/python3 -c %s %s", user, sudoersEscape(pythonRelay), sudoersEscape(socket))
+		return fmt.Sprintf("%s ALL=(root) NOPASSWD: /usr/bin/python3 -I -c %s %s", user, sudoersEscape(pythonRelay), sudoersEscape(socket))
 	default:
 		return fmt.Sprintf("%s ALL=(root) NOPASSWD: /usr/bin/socat STDIO UNIX-CONNECT%s", user, sudoersEscape(":"+socket))
 	}
@@ -221,26 +221,11 @@ func (d SudoRelay) DialF2B(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	sess, err := c.newSession(ctx)
+	p, err := c.startPiped(ctx, cmd, "the "+d.Relay+" relay")
 	if err != nil {
 		return nil, err
 	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		sess.Close()
-		return nil, core.Wrap(err, core.EINTERNAL, "cannot set up the relay session")
-	}
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		sess.Close()
-		return nil, core.Wrap(err, core.EINTERNAL, "cannot set up the relay session")
-	}
-	stderr := &capBuffer{max: 4096}
-	sess.Stderr = stderr
-	if err := sess.Start(cmd); err != nil {
-		sess.Close()
-		return nil, core.Wrap(err, core.EUNAVAILABLE, fmt.Sprintf("cannot start the %s relay on %s", d.Relay, c.target.Addr()))
-	}
+	sess, stdin, stdout, stderr := p.sess, p.stdin, p.stdout, p.stderr
 	exited := make(chan error, 1)
 	go func() { exited <- sess.Wait() }()
 	t := c.target

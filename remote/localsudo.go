@@ -42,7 +42,7 @@ func localRelayArgv(relay, socket string) ([]string, error) {
 	case MethodSocat:
 		return []string{"sudo", "-n", "/usr/bin/socat", "STDIO", "UNIX-CONNECT:" + socket}, nil
 	case MethodPython3:
-		return []string{"sudo", "-n", "/usr/bin/python3", "-c", pythonRelay, socket}, nil
+		return []string{"sudo", "-n", "/usr/bin/python3", "-I", "-c", pythonRelay, socket}, nil
 	}
 	return nil, core.Errorf(core.EINVALID, "unknown relay %q: use socat or python3", relay)
 }

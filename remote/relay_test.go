@@ -38,7 +38,7 @@ func TestRelayCommand(t *testing.T) {
 		t.Errorf("socat: %q %v", got, err)
 	}
 	got, err = RelayCommand(MethodPython3, "/run/f.sock")
-	if err != nil || !strings.HasPrefix(got, "sudo -n /usr/bin/python3 -c '") || !strings.HasSuffix(got, "' /run/f.sock") {
+	if err != nil || !strings.HasPrefix(got, "sudo -n /usr/bin/python3 -I -c '") || !strings.HasSuffix(got, "' /run/f.sock") {
 		t.Errorf("python3: %q %v", got, err)
 	}
 	if strings.ContainsAny(pythonRelay, "'\"\\[]*?\n") {
@@ -56,7 +56,7 @@ func TestSudoersLine(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	py := SudoersLine("f2bops", "/run/fail2ban/fail2ban.sock", MethodPython3)
-	if !strings.HasPrefix(py, "f2bops ALL=(root) NOPASSWD: /usr/bin/python3 -c import os\\,sys") {
+	if !strings.HasPrefix(py, "f2bops ALL=(root) NOPASSWD: /usr/bin/python3 -I -c import os\\,sys") {
 		t.Errorf("python3 line %s", py)
 	}
 	// Both lines must be valid sudoers syntax.
@@ -86,7 +86,7 @@ func TestClassifyRelayStderr(t *testing.T) {
 		parts               []string
 	}{
 		{"sudo: a password is required\n", MethodSocat, core.EPERMISSION, []string{"ops", "h1", `ops ALL=(root) NOPASSWD: /usr/bin/socat STDIO UNIX-CONNECT\:/run/fail2ban/fail2ban.sock`, "visudo"}},
-		{"Sorry, user ops is not allowed to execute '/usr/bin/python3 -c x' as root on h1.\n", MethodPython3, core.EPERMISSION, []string{"ops ALL=(root) NOPASSWD: /usr/bin/python3 -c import"}},
+		{"Sorry, user ops is not allowed to execute '/usr/bin/python3 -c x' as root on h1.\n", MethodPython3, core.EPERMISSION, []string{"ops ALL=(root) NOPASSWD: /usr/bin/python3 -I -c import"}},
 		{"ops is not in the sudoers file.  This incident will be reported.\n", MethodSocat, core.EPERMISSION, []string{"NOPASSWD"}},
 		{"sh: 1: sudo: not found\n", MethodSocat, core.EUNAVAILABLE, []string{"sudo is not installed"}},
 		{"sudo: /usr/bin/socat: command not found\n", MethodSocat, core.EUNAVAILABLE, []string{"/usr/bin/socat is missing", "apt install socat"}},

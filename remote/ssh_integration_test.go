@@ -143,7 +143,7 @@ func TestSSHTransports(t *testing.T) {
 		// Not allowed to use the other relay: the error names its rule.
 		fc := f2b.New(remote.SudoRelay{SSH: c, Socket: sock, Relay: remote.MethodPython3}, f2b.Config{})
 		defer fc.Close()
-		remote.MustCode(t, fc.Ping(ctxT(t)), core.EPERMISSION, "NOPASSWD: /usr/bin/python3 -c import")
+		remote.MustCode(t, fc.Ping(ctxT(t)), core.EPERMISSION, "NOPASSWD: /usr/bin/python3 -I -c import")
 	})
 	t.Run("python3 relay", func(t *testing.T) {
 		c := dial(t, e.target(t, srv, pyUser), e.opts())

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -36,6 +37,9 @@ type Deps struct {
 	// "jails", "settings" (the jails view with the selected jail's
 	// settings), "bans", "map", "history" or "activity".
 	StartView string
+	// StartScope is what the jails and bans views show once the servers
+	// are known: "" (the selected server), "All servers" or "Group: NAME".
+	StartScope string
 	// Activity reads the activity log (the cache).
 	Activity ActivityReader
 	// Permanent returns the permanent-edit path of a server, or nil when
@@ -121,6 +125,15 @@ func New(w fyne.Window, deps Deps) *App {
 	a.dash.parent, a.hist.parent, a.geomap.parent = a.ctx, a.ctx, a.ctx
 	a.jails.detail.parent = a.ctx
 	a.servers = newServersView(a.onServerSelected)
+	a.jails.onSingle = func() {
+		if s, ok := a.servers.current(); ok {
+			a.onServerSelected(s)
+		}
+	}
+	a.jails.fleet.onOpen = func(s core.Server) {
+		a.servers.selectID(s.ID)
+		a.jails.scopeSel.SetSelected(scopeSelected) // back to one server: s
+	}
 	if deps.Fleet != nil {
 		a.bans.onFleet = func(ips, jails []string) {
 			newFleetForm(w, deps.Fleet, a.ctx, func(f func()) { go f() }, a.servers.servers, jails, ips).d.Show()
@@ -219,6 +232,19 @@ func (a *App) applyServers(list []core.Server, err error) {
 		return
 	}
 	a.servers.setServers(list)
+	a.jails.setServers(list, func(s core.Server) JailSource { return a.deps.Source(s) })
+	a.bans.setServers(list, func(s core.Server) (BanSource, FailureSource) {
+		var fails FailureSource
+		if a.deps.Failures != nil {
+			fails = a.deps.Failures(s)
+		}
+		return a.deps.Source(s), fails
+	})
+	if sc := a.deps.StartScope; sc != "" && slices.Contains(a.bans.scopeSel.Options, sc) {
+		a.deps.StartScope = "" // once
+		a.jails.scopeSel.SetSelected(sc)
+		a.bans.scopeSel.SetSelected(sc)
+	}
 	a.loadSynced()
 	a.dash.setServers(list)
 	a.dash.probeServers(a.ctx) // the server list's dots, for every server

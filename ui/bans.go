@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +64,7 @@ type bansView struct {
 	everyB       *widget.Button
 	allB         *widget.Button
 	fleetB       *widget.Button // many servers; hidden without onFleet
+	scopeSel     *widget.Select // the selected server, a group or all
 	status       *widget.Label
 	progress     *widget.ProgressBar
 	cancelB      *widget.Button
@@ -91,6 +93,14 @@ type bansView struct {
 	// loading (which the next fetch replaces), not an action's result.
 	loadStatus bool
 
+	// scope lists the servers shown: the selected one, or several
+	// (multi) when scopeSel picks a group or all. servers and sources
+	// make the scope from scopeSel's choice.
+	scope   []banScope
+	multi   bool
+	servers []core.Server
+	sources func(core.Server) (BanSource, FailureSource)
+
 	// onFleet opens the many-servers dialog with the selected addresses
 	// and this server's jails.
 	onFleet func(ips, jails []string)
@@ -101,9 +111,20 @@ type bansView struct {
 	banForm *banForm
 }
 
-func banKey(b core.Ban) string { return b.Jail + "|" + b.IP }
+func banKey(b core.Ban) string { return b.Server + "|" + b.Jail + "|" + b.IP }
 
-var banSortKeys = []string{"", core.SortIP, core.SortJail, core.SortStart, core.SortEnd, "", "", ""}
+// banScope is one server the bans view lists: its name, its client and
+// where its failure counts come from.
+type banScope struct {
+	server core.Server
+	src    BanSource
+	fails  FailureSource
+}
+
+// Choices of the bans view's server scope, before the groups.
+const scopeSelected = "Selected server"
+
+var banSortKeys = []string{"", core.SortIP, core.SortJail, core.SortStart, core.SortEnd, "", "", "", ""}
 
 func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	v := &bansView{w: w, now: time.Now, interval: interval, marked: map[string]bool{}, sortKey: core.SortEnd, parent: context.Background()}
@@ -146,6 +167,7 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 			return "–"
 		}},
 		{title: "Country", width: 75, text: func(b core.Ban) string { return countryCell(v.countries[b.IP]) }},
+		{title: "Server", width: 90, text: func(b core.Ban) string { return b.Server }},
 	})
 	v.filter.OnChanged = func(string) { v.show() }
 	v.jailSel.OnChanged = func(string) { v.show() }
@@ -187,7 +209,9 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	v.whereOut = widget.NewLabel("")
 	v.whereOut.Wrapping = fyne.TextWrapWord
 
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.jailSel, v.countrySel, v.count), v.filter)
+	v.scopeSel = widget.NewSelect([]string{scopeSelected}, func(string) { v.rescope() })
+	v.scopeSel.SetSelected(scopeSelected)
+	top := container.NewBorder(nil, nil, v.scopeSel, container.NewHBox(v.jailSel, v.countrySel, v.count), v.filter)
 	actions := container.NewHBox(v.banB, v.unbanB, v.everyB, v.allB, widget.NewSeparator(), selectAll, clear, widget.NewSeparator(), v.fleetB)
 	where := container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon("Find", theme.SearchIcon(), v.onWhere), v.whereIn)
 	job := container.NewBorder(nil, nil, nil, v.cancelB, v.progress)
@@ -219,7 +243,9 @@ func (v *bansView) setLoadStatus(text string) {
 
 func (v *bansView) setEnabled(on bool) {
 	for _, b := range []*widget.Button{v.banB, v.unbanB, v.everyB, v.allB} {
-		if on {
+		// Several servers: unban what is selected; bans go through the
+		// many-servers dialog, and "unban all" stays a one-server act.
+		if on && !(v.multi && (b == v.banB || b == v.allB)) {
 			b.Enable()
 		} else {
 			b.Disable()
@@ -229,16 +255,63 @@ func (v *bansView) setEnabled(on bool) {
 
 // setServer switches to s and keeps the list fresh on the interval.
 func (v *bansView) setServer(s core.Server, src BanSource, fails FailureSource) {
+	v.server, v.src, v.fails = s, src, fails
+	if v.multi {
+		return // the view shows a group or every server: it stays
+	}
+	v.start([]banScope{{server: s, src: src, fails: fails}}, false)
+}
+
+// setServers offers every server and group in the scope select; sources
+// gives a server's client and failure source.
+func (v *bansView) setServers(list []core.Server, sources func(core.Server) (BanSource, FailureSource)) {
+	v.servers, v.sources = list, sources
+	opts := scopeOptions(list)
+	v.scopeSel.Options = append([]string{scopeSelected}, opts...)
+	v.scopeSel.Refresh()
+	if v.multi {
+		v.rescope() // the group's members may have changed
+	}
+}
+
+// rescope follows the scope select: the selected server, or the servers
+// of a group or all of them.
+func (v *bansView) rescope() {
+	choice := v.scopeSel.Selected
+	if choice == scopeSelected || choice == "" || v.sources == nil {
+		if v.multi {
+			v.multi = false
+			v.start([]banScope{{server: v.server, src: v.src, fails: v.fails}}, false)
+		}
+		return
+	}
+	ids := scopeIDs(v.servers, choice)
+	var scope []banScope
+	for _, s := range v.servers {
+		if ids == nil || slices.Contains(ids, s.ID) {
+			src, fails := v.sources(s)
+			scope = append(scope, banScope{server: s, src: src, fails: fails})
+		}
+	}
+	v.start(scope, true)
+}
+
+// start shows the bans of scope and keeps them fresh on the interval.
+func (v *bansView) start(scope []banScope, multi bool) {
 	v.stop()
 	v.gen++
-	v.server, v.src, v.all, v.marked = s, src, nil, map[string]bool{}
-	v.fails, v.failures = fails, nil
-	v.setLoadStatus("Loading bans of " + s.Name + "…")
+	v.scope, v.multi, v.all, v.marked, v.failures = scope, multi, nil, map[string]bool{}, nil
+	names := make([]core.Server, len(scope))
+	for i, sc := range scope {
+		names[i] = sc.server
+	}
+	v.setLoadStatus("Loading bans of " + serverNames(names) + "…")
 	v.whereOut.SetText("")
 	v.show()
-	v.setEnabled(src != nil)
+	ok := len(scope) > 0 && scope[0].src != nil
+	v.setEnabled(ok)
 	v.ctx, v.cancel = context.WithCancel(v.parent)
-	if src == nil {
+	if !ok {
 		return
 	}
 	ctx, gen := v.ctx, v.gen
@@ -277,7 +350,7 @@ func (v *bansView) loop(ctx context.Context, gen int) {
 func (v *bansView) fetch(ctx context.Context, gen int) {
 	callCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	snap := loadBans(callCtx, v.src, v.fails, v.locator)
+	snap := loadScope(callCtx, v.scope, v.locator)
 	do(ctx, func() { v.apply(gen, snap) })
 }
 
@@ -290,18 +363,64 @@ type banSnapshot struct {
 	failErr  error
 	// countries: each address's country code (nil without a locator)
 	countries map[string]string
+	// down names the servers of a group that could not be read, with why.
+	down []string
 }
 
-func loadBans(ctx context.Context, src BanSource, fails FailureSource, loc core.Locator) (snap banSnapshot) {
-	if snap.jails, snap.err = src.Jails(ctx); snap.err != nil {
-		return snap
+// scopeParallel bounds the servers a group's bans are read from at once.
+const scopeParallel = 8
+
+// loadScope reads the bans of every server of scope, scopeParallel at
+// once, each with its name on its bans; failure counts are keyed by
+// banKey. With several servers, one that cannot be read is named in
+// down and the others are shown; the snapshot fails only when all do.
+func loadScope(ctx context.Context, scope []banScope, loc core.Locator) (snap banSnapshot) {
+	parts := make([]banSnapshot, len(scope))
+	sem := make(chan struct{}, scopeParallel)
+	var wg sync.WaitGroup
+	for i, sc := range scope {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			parts[i] = loadBans(ctx, sc.src, sc.fails)
+		}()
 	}
-	if snap.bans, snap.err = src.AllBans(ctx); snap.err != nil {
-		return snap
+	wg.Wait()
+	jails := map[string]bool{}
+	snap.failures = map[string]int{}
+	for i, p := range parts {
+		name := scope[i].server.Name
+		if p.err != nil {
+			snap.err = p.err
+			snap.down = append(snap.down, name+": "+core.ErrorMessage(p.err))
+			continue
+		}
+		for _, j := range p.jails {
+			if !jails[j] {
+				jails[j] = true
+				snap.jails = append(snap.jails, j)
+			}
+		}
+		for _, b := range p.bans {
+			b.Server = name
+			snap.bans = append(snap.bans, b)
+		}
+		for k, n := range p.failures { // jail|ip
+			snap.failures[name+"|"+k] = n
+		}
+		if p.failErr != nil && snap.failErr == nil {
+			snap.failErr = p.failErr
+		}
 	}
-	if fails != nil {
-		snap.failures, snap.failErr = fails.Failures(ctx)
+	if len(snap.down) < len(scope) {
+		snap.err = nil // some servers answered: show them
 	}
+	if len(scope) == 1 {
+		snap.down = nil
+	}
+	sort.Strings(snap.jails)
 	if loc != nil {
 		ips := make([]string, len(snap.bans))
 		for i, b := range snap.bans {
@@ -315,9 +434,23 @@ func loadBans(ctx context.Context, src BanSource, fails FailureSource, loc core.
 	return snap
 }
 
+// loadBans reads one server's jails, bans and failure counts.
+func loadBans(ctx context.Context, src BanSource, fails FailureSource) (snap banSnapshot) {
+	if snap.jails, snap.err = src.Jails(ctx); snap.err != nil {
+		return snap
+	}
+	if snap.bans, snap.err = src.AllBans(ctx); snap.err != nil {
+		return snap
+	}
+	if fails != nil {
+		snap.failures, snap.failErr = fails.Failures(ctx)
+	}
+	return snap
+}
+
 // update fetches and shows now, blocking; for tests.
 func (v *bansView) update(ctx context.Context) {
-	v.apply(v.gen, loadBans(ctx, v.src, v.fails, v.locator))
+	v.apply(v.gen, loadScope(ctx, v.scope, v.locator))
 }
 
 func (v *bansView) apply(gen int, snap banSnapshot) {
@@ -332,6 +465,9 @@ func (v *bansView) apply(gen int, snap banSnapshot) {
 	// action stays until the next action.
 	if v.loadStatus {
 		v.setLoadStatus("")
+	}
+	if len(snap.down) > 0 && (v.loadStatus || v.status.Text == "") {
+		v.setLoadStatus(fmt.Sprintf("%s of %d could not be read: %s", plural(len(snap.down), "server", "servers"), len(v.scope), strings.Join(snap.down, "; ")))
 	}
 	if snap.failErr != nil && v.status.Text == "" {
 		v.setLoadStatus("Failures unknown: " + core.ErrorMessage(snap.failErr))
@@ -415,17 +551,45 @@ func (v *bansView) onSelectShown() {
 	v.show()
 }
 
-// selectedByJail groups the selected bans' IPs by jail.
-func (v *bansView) selectedByJail() (map[string][]string, int) {
-	out := map[string][]string{}
+// selectedByServer groups the selected bans' IPs by server (its place in
+// scope) and jail.
+func (v *bansView) selectedByServer() (map[int]map[string][]string, int) {
+	out := map[int]map[string][]string{}
 	n := 0
 	for _, b := range v.all {
-		if v.marked[banKey(b)] {
-			out[b.Jail] = append(out[b.Jail], b.IP)
-			n++
+		if !v.marked[banKey(b)] {
+			continue
 		}
+		i := v.scopeIndex(b.Server)
+		if i < 0 {
+			continue
+		}
+		if out[i] == nil {
+			out[i] = map[string][]string{}
+		}
+		out[i][b.Jail] = append(out[i][b.Jail], b.IP)
+		n++
 	}
 	return out, n
+}
+
+// scopeIndex is the place of the server named name in the scope, -1 when
+// it is not there.
+func (v *bansView) scopeIndex(name string) int {
+	for i, sc := range v.scope {
+		if sc.server.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// scopeName says which servers the view shows: one name, or "3 servers".
+func (v *bansView) scopeName() string {
+	if len(v.scope) == 1 {
+		return v.scope[0].server.Name
+	}
+	return plural(len(v.scope), "server", "servers")
 }
 
 // setCountryOptions offers the countries of the current bans in the

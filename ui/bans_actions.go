@@ -3,9 +3,10 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -73,33 +74,45 @@ func (v *bansView) runJob(title string, job func(ctx context.Context, p core.Pro
 }
 
 func (v *bansView) onUnbanSelected() {
-	byJail, n := v.selectedByJail()
+	byServer, n := v.selectedByServer()
 	if n == 0 {
 		v.status.SetText("Select the bans to lift first: click rows, or \"Select shown\".")
 		return
 	}
-	v.ask("Unban selected", fmt.Sprintf("Lift %s on %s?", plural(n, "ban", "bans"), v.server.Name), func(ok bool) {
+	where := v.scopeName()
+	if len(byServer) > 1 {
+		where = plural(len(byServer), "server", "servers")
+	}
+	v.ask("Unban selected", fmt.Sprintf("Lift %s on %s?", plural(n, "ban", "bans"), where), func(ok bool) {
 		if !ok {
 			return
 		}
-		src := v.src
+		scope := v.scope
 		v.runJob("Unban", func(ctx context.Context, p core.Progress) (string, error) {
 			done, changed := 0, 0
-			jails := make([]string, 0, len(byJail))
-			for j := range byJail {
-				jails = append(jails, j)
-			}
-			sort.Strings(jails)
-			for _, j := range jails {
-				ips := byJail[j]
-				res, err := src.UnbanIP(ctx, j, ips, func(d, _ int) { p(done+d, n) })
-				changed += res.Changed
-				if err != nil {
-					return fmt.Sprintf("lifted %d of %d", changed, n), err
+			var failed []string
+			for i := range scope {
+				byJail := byServer[i]
+				jails := slices.Sorted(maps.Keys(byJail))
+				for _, j := range jails {
+					ips := byJail[j]
+					res, err := scope[i].src.UnbanIP(ctx, j, ips, func(d, _ int) { p(done+d, n) })
+					changed += res.Changed
+					done += len(ips)
+					if err != nil && len(byServer) == 1 {
+						return fmt.Sprintf("lifted %d of %d", changed, n), err
+					}
+					if err != nil {
+						failed = append(failed, scope[i].server.Name+": "+core.ErrorMessage(err))
+						break // the next server
+					}
 				}
-				done += len(ips)
 			}
-			return fmt.Sprintf("lifted %d, %d were no longer banned", changed, n-changed), nil
+			line := fmt.Sprintf("lifted %d, %d were no longer banned", changed, n-changed)
+			if len(failed) > 0 {
+				return fmt.Sprintf("lifted %d of %d", changed, n), core.Errorf(core.EUNAVAILABLE, "%s", strings.Join(failed, "; "))
+			}
+			return line, nil
 		})
 		v.marked = map[string]bool{}
 	})
@@ -112,28 +125,35 @@ func (v *bansView) ask(title, question string, then func(bool)) {
 }
 
 func (v *bansView) onUnbanEverywhere() {
-	_, n := v.selectedByJail()
+	_, n := v.selectedByServer()
 	if n == 0 {
 		v.status.SetText("Select at least one ban: its IP is then lifted in every jail.")
 		return
 	}
-	seen := map[string]bool{}
-	var ips []string
-	for _, b := range v.all {
-		if v.marked[banKey(b)] && !seen[b.IP] {
-			seen[b.IP] = true
-			ips = append(ips, b.IP)
-		}
-	}
-	v.ask("Unban everywhere", fmt.Sprintf("Lift every ban of %s in all jails of %s?", plural(len(ips), "address", "addresses"), v.server.Name), func(ok bool) {
+	ips := v.markedIPs()
+	v.ask("Unban everywhere", fmt.Sprintf("Lift every ban of %s in all jails of %s?", plural(len(ips), "address", "addresses"), v.scopeName()), func(ok bool) {
 		if !ok {
 			return
 		}
-		src := v.src
+		scope := v.scope
 		v.runJob("Unban everywhere", func(ctx context.Context, p core.Progress) (string, error) {
-			n, err := src.Unban(ctx, ips...)
-			p(1, 1)
-			return fmt.Sprintf("lifted %s", plural(n, "ban", "bans")), err
+			lifted := 0
+			var failed []string
+			for i, sc := range scope {
+				n, err := sc.src.Unban(ctx, ips...)
+				lifted += n
+				p(i+1, len(scope))
+				if err != nil && len(scope) == 1 {
+					return fmt.Sprintf("lifted %s", plural(lifted, "ban", "bans")), err
+				}
+				if err != nil {
+					failed = append(failed, sc.server.Name+": "+core.ErrorMessage(err))
+				}
+			}
+			if len(failed) > 0 {
+				return fmt.Sprintf("lifted %s", plural(lifted, "ban", "bans")), core.Errorf(core.EUNAVAILABLE, "%s", strings.Join(failed, "; "))
+			}
+			return fmt.Sprintf("lifted %s", plural(lifted, "ban", "bans")), nil
 		})
 		v.marked = map[string]bool{}
 	})

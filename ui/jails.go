@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,15 @@ type jailsView struct {
 	parent   context.Context    // the app's; cancelling it stops everything
 	ctx      context.Context    // lives as long as the current server is shown
 	cancel   context.CancelFunc // ends ctx: the refresh loop and running fetches
+
+	// The scope: the selected server, or a group or all servers side by
+	// side (fleet shows them); onSingle goes back to the selected server.
+	scopeSel *widget.Select
+	fleet    *fleetJails
+	multi    bool
+	servers  []core.Server
+	source   func(core.Server) JailSource
+	onSingle func()
 
 	// selectedNow mirrors selected for the refresh goroutine.
 	selectedNow atomic.Value // string
@@ -168,7 +178,11 @@ func newJailsView(w fyne.Window, interval time.Duration, onState func(core.Serve
 	split.Offset = 0.36
 	v.tables = split
 	v.body = container.NewStack(v.state)
-	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(v.everySel, v.refreshB)), container.NewVBox(v.title, v.subtitle))
+	v.fleet = newFleetJails()
+	v.scopeSel = widget.NewSelect([]string{scopeSelected}, func(string) { v.rescope() })
+	v.scopeSel.SetSelected(scopeSelected)
+	v.scopeSel.Hide() // shown once there are several servers
+	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(v.scopeSel, v.everySel, v.refreshB)), container.NewVBox(v.title, v.subtitle))
 	v.root = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, v.body)
 	v.showEmpty(nil)
 	return v
@@ -199,9 +213,59 @@ func (v *jailsView) showEmpty(retry func()) {
 	v.body.Refresh()
 }
 
+// setServers offers every server and group in the scope select (shown
+// with two servers or more); source gives a server's client.
+func (v *jailsView) setServers(list []core.Server, source func(core.Server) JailSource) {
+	v.servers, v.source = list, source
+	v.scopeSel.Options = append([]string{scopeSelected}, scopeOptions(list)...)
+	v.scopeSel.Refresh()
+	if len(list) > 1 {
+		v.scopeSel.Show()
+	}
+	if v.multi {
+		v.rescope()
+	}
+}
+
+// rescope follows the scope select: the selected server's jails, or the
+// jails of a group or of all servers.
+func (v *jailsView) rescope() {
+	choice := v.scopeSel.Selected
+	if choice == scopeSelected || choice == "" || v.source == nil {
+		if v.multi {
+			v.multi = false
+			v.fleet.stop()
+			if v.onSingle != nil {
+				v.onSingle()
+			}
+		}
+		return
+	}
+	ids := scopeIDs(v.servers, choice)
+	var list []core.Server
+	for _, s := range v.servers {
+		if ids == nil || slices.Contains(ids, s.ID) {
+			list = append(list, s)
+		}
+	}
+	v.stop()
+	v.gen++
+	v.multi = true
+	v.title.SetText(choice)
+	v.subtitle.SetText(plural(len(list), "server", "servers"))
+	v.body.Objects = []fyne.CanvasObject{v.fleet.root}
+	v.body.Refresh()
+	v.fleet.start(v.parent, list, v.source, func() time.Duration { return time.Duration(v.every.Load()) })
+}
+
 // setServer switches the view to another server and starts refreshing it
-// on the view's interval until the next switch or stop.
+// on the view's interval until the next switch or stop. While the view
+// shows a group, the server is only remembered.
 func (v *jailsView) setServer(s core.Server, src JailSource, ctl JailControl, perm Permanent, info JailInfoSource) {
+	if v.multi {
+		v.server, v.src, v.ctl, v.perm = s, src, ctl, perm
+		return
+	}
 	v.show(s, src)
 	v.ctl, v.perm = ctl, perm
 	v.infoMu.Lock()
@@ -263,6 +327,7 @@ func (v *jailsView) stop() {
 	}
 	v.work.Wait()
 	v.detail.stop()
+	v.fleet.stop()
 }
 
 // showDetail loads the settings panel for the selected jail.
@@ -450,6 +515,10 @@ func (v *jailsView) onJailSelected(i int) {
 }
 
 func (v *jailsView) onRefresh() {
+	if v.multi {
+		v.rescope()
+		return
+	}
 	if v.src == nil {
 		return
 	}

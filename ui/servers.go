@@ -222,6 +222,16 @@ func (v *serversView) arrange() {
 	v.reselect()
 }
 
+// selectID selects the server id, as if the user clicked it.
+func (v *serversView) selectID(id int64) {
+	for i, e := range v.entries {
+		if e.heading == "" && e.server.ID == id {
+			v.list.Select(i)
+			return
+		}
+	}
+}
+
 // reselect highlights the selected server's row without running onSelect.
 func (v *serversView) reselect() {
 	for i, e := range v.entries {

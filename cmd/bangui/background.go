@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -35,6 +36,8 @@ type background struct {
 	syncer *histsync.Syncer
 	every  time.Duration
 	geo    *geoService
+	// target returns how a server's history is read (clients.historyTarget).
+	target func(core.Server) (histsync.Target, func())
 	// geoAgain: a geo run was asked for while one ran.
 	geoAgain atomic.Bool
 }
@@ -63,7 +66,7 @@ func newBackground(ctx context.Context, db *store.DB) (*background, error) {
 		return nil, err
 	}
 	every := durationSetting(ctx, db, settingSyncInterval, histsync.DefaultInterval)
-	b := &background{db: db, sched: s, every: every, syncer: &histsync.Syncer{Store: db, Interval: every}}
+	b := &background{db: db, sched: s, every: every, syncer: &histsync.Syncer{Store: db, Interval: every}, target: localHistoryTarget}
 	err = s.Add(sched.Task{
 		Name:     "retention",
 		Title:    "Apply the history retention",
@@ -84,9 +87,6 @@ func (b *background) start(ctx context.Context, load func(context.Context) ([]co
 			slog.Warn("background tasks: cannot list the servers", "err", err)
 		}
 		for _, s := range servers {
-			if s.Kind != core.ServerLocal {
-				continue // SSH servers sync once the remote package exists
-			}
 			b.addSync(s)
 		}
 		if err := b.sched.Start(ctx); err != nil {
@@ -95,15 +95,33 @@ func (b *background) start(ctx context.Context, load func(context.Context) ([]co
 	}()
 }
 
+// localHistoryTarget reads the history of this machine's server from its
+// database file, through a client of its own.
+func localHistoryTarget(s core.Server) (histsync.Target, func()) {
+	fc := f2b.New(localDialer(s.Socket), f2b.Config{})
+	return histsync.LocalTarget(s, fc), func() { _ = fc.Close() }
+}
+
+// addSync adds the history sync of s. Each run reads the server again
+// from the cache (it may have been edited), and a removed server's task
+// stops.
 func (b *background) addSync(s core.Server) {
+	name := "sync:" + strconv.FormatInt(s.ID, 10)
 	err := b.sched.Add(sched.Task{
-		Name:     "sync:" + strconv.FormatInt(s.ID, 10),
+		Name:     name,
 		Title:    "Copy the ban history of " + s.Name,
 		Interval: b.every,
 		Run: func(ctx context.Context) (string, error) {
-			c := f2b.New(localDialer(s.Socket), f2b.Config{})
-			defer c.Close()
-			res, err := b.syncer.Sync(ctx, histsync.LocalTarget(s, c))
+			cur, err := b.db.Server(ctx, s.ID)
+			if errors.Is(err, core.ErrNotFound) {
+				_ = b.sched.SetInterval(name, 0)
+				return s.Name + " was removed: nothing to copy", nil
+			} else if err != nil {
+				return "", err
+			}
+			t, done := b.target(cur)
+			defer done()
+			res, err := b.syncer.Sync(ctx, t)
 			if err != nil {
 				return "", err
 			}

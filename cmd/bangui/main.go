@@ -29,6 +29,7 @@ type config struct {
 	socket  string
 	confDir string
 	view    string
+	scope   string
 	refresh time.Duration
 	windowW float64
 	windowH float64
@@ -40,6 +41,7 @@ func main() {
 	flag.StringVar(&cfg.socket, "socket", "", "socket of the local fail2ban (default: from fail2ban.conf, else "+f2b.DefaultSocket+")")
 	flag.StringVar(&cfg.confDir, "fail2ban-config", f2b.DefaultConfigDir, "the local fail2ban's config folder: where its socket is set and where BanGUI writes jail.d/bangui.local")
 	flag.StringVar(&cfg.view, "view", "dashboard", "view to open: dashboard, jails, settings, bans, map, history or activity")
+	flag.StringVar(&cfg.scope, "scope", "", `servers the jails and bans views show first: a server's name, "Group: NAME" or "All servers" (default: the selected server)`)
 	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban")
 	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width")
 	flag.Float64Var(&cfg.windowH, "height", 720, "initial window height")
@@ -88,6 +90,7 @@ func run(cfg config) error {
 	if err := bg.addGeoTasks(geoSvc); err != nil {
 		return err
 	}
+	bg.target = clients.historyTarget
 	bg.start(context.Background(), loadServers(db, cfg.socket))
 
 	shell := ui.New(w, ui.Deps{
@@ -95,6 +98,7 @@ func run(cfg config) error {
 		Source:          clients.Source,
 		RefreshInterval: cfg.refresh,
 		StartView:       cfg.view,
+		StartScope:      cfg.scope,
 		Activity:        db,
 		Permanent:       clients.Permanent,
 		JailInfo:        clients.JailInfo,
@@ -102,7 +106,7 @@ func run(cfg config) error {
 		History:         db,
 		Tasks:           bg.sched,
 		Geo:             geoSvc,
-		Admin:           &serverAdmin{db: db, links: clients.ssh, forget: clients.forget},
+		Admin:           &serverAdmin{db: db, links: clients.ssh, forget: clients.forget, added: bg.addSync},
 		Fleet:           clients.fleet(),
 	})
 	prompts := ui.NewPrompts(w)

@@ -30,6 +30,7 @@ type sshLinks struct {
 
 	mu    sync.Mutex
 	links []*remote.Reconnector
+	byID  map[int64]*remote.Reconnector // the connection of each saved server
 }
 
 // dialer returns the dialer of SSH server s. A server whose ssh settings
@@ -63,12 +64,29 @@ func (l *sshLinks) dialer(s core.Server) core.Dialer {
 	rc := remote.NewReconnector(t, opts)
 	l.mu.Lock()
 	l.links = append(l.links, rc)
+	if s.ID != 0 {
+		if l.byID == nil {
+			l.byID = map[int64]*remote.Reconnector{}
+		}
+		if old := l.byID[s.ID]; old != nil {
+			_ = old.Close() // the server was edited: its old connection goes
+		}
+		l.byID[s.ID] = rc
+	}
 	l.mu.Unlock()
 	socket := s.Socket
 	if socket == "" {
 		socket = f2b.DefaultSocket
 	}
 	return &remote.Auto{SSH: rc, Socket: socket, Method: s.Transport}
+}
+
+// source returns the SSH connection of saved server id (made by dialer),
+// nil before.
+func (l *sshLinks) source(id int64) *remote.Reconnector {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.byID[id]
 }
 
 // Close closes every SSH connection.
@@ -88,6 +106,8 @@ type serverAdmin struct {
 	links *sshLinks
 	// forget drops a server's client when it is edited or removed.
 	forget func(id int64)
+	// added runs for a server just added (its history sync starts).
+	added func(core.Server)
 }
 
 var _ ui.ServerAdmin = (*serverAdmin)(nil)
@@ -97,7 +117,11 @@ func (a *serverAdmin) AddServer(ctx context.Context, s core.Server) (core.Server
 	if err != nil {
 		return s, err
 	}
-	return a.db.AddServer(ctx, s)
+	out, err := a.db.AddServer(ctx, s)
+	if err == nil && a.added != nil {
+		a.added(out)
+	}
+	return out, err
 }
 
 func (a *serverAdmin) UpdateServer(ctx context.Context, s core.Server) (core.Server, error) {

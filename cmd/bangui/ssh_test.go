@@ -13,6 +13,7 @@ import (
 	"github.com/bangui/bangui/core"
 	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/f2b/f2btest"
+	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/core/store/storetest"
 	"github.com/bangui/bangui/remote/sshtest"
 	"github.com/bangui/bangui/ui"
@@ -34,6 +35,48 @@ func sshHome(t *testing.T, srv *sshtest.Server) string {
 		t.Fatal(err)
 	}
 	return home
+}
+
+// sshEnv is a real fail2ban behind a real private sshd (root login), a
+// home whose key and known_hosts reach it, a fresh cache and a context.
+type sshEnv struct {
+	f2b  *f2btest.Server
+	sshd *sshtest.Server
+	home string
+	db   *store.DB
+	ctx  context.Context
+}
+
+func newSSHEnv(t *testing.T) sshEnv {
+	t.Helper()
+	e := sshEnv{f2b: f2btest.Start(t, f2btest.Options{}), sshd: sshtest.Start(t, sshtest.Options{Users: []sshtest.User{{Name: "root"}}})}
+	t.Setenv("SSH_AUTH_SOCK", "")
+	e.home = sshHome(t, e.sshd)
+	e.sshd.WriteKnownHosts(t, filepath.Join(e.home, ".ssh", "known_hosts"), false)
+	e.db = storetest.Open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	e.ctx = ctx
+	return e
+}
+
+// server saves an SSH server named name that reaches e's fail2ban as root.
+func (e sshEnv) server(t *testing.T, name string) core.Server {
+	t.Helper()
+	s, err := e.db.AddServer(e.ctx, core.Server{Name: name, Kind: core.ServerSSH, Host: e.sshd.Host, Port: e.sshd.Port, User: "root",
+		Socket: e.f2b.Socket, ConfigDir: e.f2b.ConfDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// clients are the app's clients of e's cache, with e's home.
+func (e sshEnv) clients(t *testing.T) *clients {
+	c := newClients(e.db, "")
+	c.ssh.home = e.home
+	t.Cleanup(c.Close)
+	return c
 }
 
 // An SSH server in the cache works like the local one through the app's

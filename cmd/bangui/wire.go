@@ -15,10 +15,12 @@ import (
 	"github.com/bangui/bangui/core/f2b"
 	"github.com/bangui/bangui/core/f2bdb"
 	"github.com/bangui/bangui/core/fleet"
+	"github.com/bangui/bangui/core/histsync"
 	"github.com/bangui/bangui/core/jailconf"
 	"github.com/bangui/bangui/core/jailinfo"
 	"github.com/bangui/bangui/core/local"
 	"github.com/bangui/bangui/core/store"
+	"github.com/bangui/bangui/remote"
 	"github.com/bangui/bangui/ui"
 )
 
@@ -134,38 +136,52 @@ func markInterrupted(db *store.DB) {
 }
 
 // Permanent returns the permanent-edit path of s: BanGUI's own file in the
-// server's config folder, checked and reloaded with fail2ban-client on this
-// machine, every step recorded. SSH servers get theirs with the SSH issue.
+// server's config folder, checked and reloaded with fail2ban-client on
+// that machine (over SSH for a remote one), every step recorded.
 func (c *clients) Permanent(s core.Server) ui.Permanent {
-	if s.Kind != core.ServerLocal {
-		return nil // untyped: the view hides the permanent buttons
+	host, dir := c.host(s)
+	socket := s.Socket
+	if socket == "" && s.Kind != core.ServerLocal {
+		socket = f2b.DefaultSocket
 	}
-	dir := s.ConfigDir
-	if dir == "" {
-		dir = c.confDir
-	}
-	ed := &jailconf.Editor{Host: local.Host{}, ConfigDir: dir, Socket: s.Socket}
+	ed := &jailconf.Editor{Host: host, ConfigDir: dir, Socket: socket}
 	return activity.WrapPermanent(ed, c.svc.Rec, s)
 }
 
-// JailInfo returns where the filter and backend of s's jails are read
-// from: its config files, on this machine only for now.
-func (c *clients) JailInfo(s core.Server) ui.JailInfoSource {
-	if s.Kind != core.ServerLocal {
-		return nil
-	}
+// host returns the machine s runs on and its config folder: this one, or
+// the server over its SSH connection (under sudo -n when the SSH user is
+// not root; remote.HostSudoersLines names the rules it needs).
+func (c *clients) host(s core.Server) (core.Host, string) {
 	dir := s.ConfigDir
-	if dir == "" {
-		dir = c.confDir
+	if s.Kind == core.ServerLocal {
+		if dir == "" {
+			dir = c.confDir
+		}
+		return local.Host{}, dir
 	}
-	return configInfo{dir: dir}
+	if dir == "" {
+		dir = f2b.DefaultConfigDir
+	}
+	c.client(s) // makes the server's SSH connection
+	rc := c.ssh.source(s.ID)
+	return remote.Host{SSH: rc, Sudo: rc.Target.User != "root", ConfigDir: dir}, dir
 }
 
-// configInfo reads jail filters and backends from a local config folder.
-type configInfo struct{ dir string }
+// JailInfo returns where the filter and backend of s's jails are read
+// from: its config files, on this machine or over SSH.
+func (c *clients) JailInfo(s core.Server) ui.JailInfoSource {
+	host, dir := c.host(s)
+	return configInfo{host: host, dir: dir}
+}
+
+// configInfo reads jail filters and backends from a config folder.
+type configInfo struct {
+	host core.Host
+	dir  string
+}
 
 func (c configInfo) JailInfo(ctx context.Context) (map[string]ui.JailInfo, error) {
-	m, err := jailinfo.Read(ctx, local.Host{}, c.dir)
+	m, err := jailinfo.Read(ctx, c.host, c.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -177,13 +193,22 @@ func (c configInfo) JailInfo(ctx context.Context) (map[string]ui.JailInfo, error
 }
 
 // Failures returns where the failure counts of s's bans come from: its
-// fail2ban database, read-only, on this machine only for now.
+// fail2ban database, read-only, on this machine or over SSH.
 func (c *clients) Failures(s core.Server) ui.FailureSource {
 	if s.Kind != core.ServerLocal {
-		return nil
+		cl := c.client(s) // makes the server's SSH connection
+		rc := c.ssh.source(s.ID)
+		return failuresFunc(func(ctx context.Context) (map[string]int, error) {
+			return remote.FailureCounts(ctx, rc, cl.Client, rc.Target.User != "root")
+		})
 	}
 	return dbFailures{c: c.client(s).Client}
 }
+
+// failuresFunc adapts a function to ui.FailureSource.
+type failuresFunc func(ctx context.Context) (map[string]int, error)
+
+func (f failuresFunc) Failures(ctx context.Context) (map[string]int, error) { return f(ctx) }
 
 // dbFailures reads failure counts from the database a server names.
 type dbFailures struct{ c *f2b.Client }
@@ -199,6 +224,19 @@ func (d dbFailures) Failures(ctx context.Context) (map[string]int, error) {
 	}
 	defer db.Close()
 	return db.Failures(ctx)
+}
+
+// historyTarget returns how the history of s is read: fail2ban's database
+// file on this machine, or over SSH (read-only, through python3's sqlite3
+// under sudo -n when the SSH user is not root). done releases what it
+// opened.
+func (c *clients) historyTarget(s core.Server) (t histsync.Target, done func()) {
+	if s.Kind == core.ServerLocal {
+		return localHistoryTarget(s)
+	}
+	cl := c.client(s) // makes the server's SSH connection
+	rc := c.ssh.source(s.ID)
+	return remote.HistoryTarget(s, cl.Client, rc, rc.Target.User != "root"), func() {}
 }
 
 // fleetActions bans and unbans on many servers through their clients
