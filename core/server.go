@@ -30,7 +30,7 @@ type Server struct {
 	// TransportPython3.
 	Transport string
 	// Auth is how an SSH server logs in: "" = ssh-agent and key files,
-	// AuthPassword = a password asked for on connect, kept in memory.
+	// AuthAsk = a password asked for on connect, kept in memory.
 	Auth      string
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -41,7 +41,7 @@ const (
 	TransportStreamLocal = "streamlocal" // root: a direct channel to the socket
 	TransportSocat       = "socat"       // sudo -n socat relay
 	TransportPython3     = "python3"     // sudo -n python3 relay
-	AuthPassword         = "password"    // password or keyboard-interactive
+	AuthAsk              = "ask"         // ask for a password (password or keyboard-interactive)
 )
 
 // Transports lists the forced transports, in the order a form offers them.

@@ -55,8 +55,8 @@ func ValidateServer(s Server) (Server, error) {
 	default:
 		return s, Errorf(EINVALID, "unknown transport %q: choose automatic, %s, %s or %s", s.Transport, TransportStreamLocal, TransportSocat, TransportPython3)
 	}
-	if s.Auth != "" && s.Auth != AuthPassword {
-		return s, Errorf(EINVALID, "unknown login method %q: choose keys (the agent and key files) or %s", s.Auth, AuthPassword)
+	if s.Auth != "" && s.Auth != AuthAsk {
+		return s, Errorf(EINVALID, "unknown login method %q: choose keys (the agent and key files) or %s", s.Auth, AuthAsk)
 	}
 	switch {
 	case s.Host == "":

@@ -19,7 +19,7 @@ func TestValidateServer(t *testing.T) {
 		{Name: "b", Kind: ServerSSH, Host: "2001:db8::1"},          // IPv6
 		{Name: "c", Kind: ServerSSH, Host: "203.0.113.5", Port: 0}, // port from the config
 		{Name: "local", Kind: ServerLocal},
-		{Name: "d", Kind: ServerSSH, Host: "h", Group: "web", Transport: TransportSocat, Auth: AuthPassword},
+		{Name: "d", Kind: ServerSSH, Host: "h", Group: "web", Transport: TransportSocat, Auth: AuthAsk},
 		{Name: "e", Kind: ServerSSH, Host: "h", Transport: TransportStreamLocal},
 		{Name: "f", Kind: ServerSSH, Host: "h", Transport: TransportPython3},
 	} {

@@ -11,9 +11,9 @@ ALTER TABLE servers ADD COLUMN grp TEXT NOT NULL DEFAULT '';
 ALTER TABLE servers ADD COLUMN transport TEXT NOT NULL DEFAULT ''
     CHECK (transport IN ('', 'streamlocal', 'socat', 'python3'));
 
--- auth: '' = the agent and key files; 'password' = ask for a password
--- (password or keyboard-interactive) on connect.
+-- auth: '' = the agent and key files; 'ask' = ask the user for the
+-- login's secret (password or keyboard-interactive) on connect.
 ALTER TABLE servers ADD COLUMN auth TEXT NOT NULL DEFAULT ''
-    CHECK (auth IN ('', 'password'));
+    CHECK (auth IN ('', 'ask'));
 
 CREATE INDEX servers_grp ON servers (grp, name);

@@ -51,7 +51,7 @@ SYNC_COUNT=${SYNC_COUNT:-3}
 OUT=${OUT:-docs/bench/f2b.txt}
 BENCHSTAT=${BENCHSTAT:-1}
 BENCHSTAT_PKG=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
-ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k history-sync history-queries history-memory geo ssh"
+ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k history-sync history-queries history-memory geo ssh fleet ssh-history"
 BENCH_GROUPS=${BENCH_GROUPS:-$ALL_GROUPS}
 SKIP_SLOW=${SKIP_SLOW:-0}
 # The build tag the app is built with (see the Makefile): Fyne without its
@@ -173,6 +173,15 @@ group geo ./ui/worldmap '^Benchmark(Render|RenderCold)1600x800$|^BenchmarkCountr
 # python3 relays) against the local socket, in one process and run; and a
 # fresh SSH connection's cost.
 group ssh ./remote '^BenchmarkSSHCommand$' 2s "$COUNT"
+# Issue 6: ten fail2ban servers polled once (core/fleet's Poller): over the
+# local sockets (fleet: Limit 8 against sequential), and over one private
+# sshd as root and as a sudo socat user, cold (new SSH connections: the first
+# poll at start) and warm (the periodic poll), against the local sockets.
+group fleet ./core/fleet '^BenchmarkPoll10$' 20x "$COUNT"
+group fleet ./remote '^BenchmarkFleetPollSSH$' 3x 1
+# 100,000 history rows synced over SSH (root, sudo user) into a fresh cache,
+# and read alone, against the same from the local file.
+group ssh-history ./remote '^BenchmarkHistory(Sync|Read)$' 1x "$COUNT"
 # The app's resident memory with that cache: not a go test; its lines go
 # into the output as comments.
 if selected history-memory; then

@@ -81,6 +81,9 @@ type App struct {
 	root    fyne.CanvasObject
 	ctx     context.Context // ends with Stop
 	cancel  context.CancelFunc
+	// spawn runs the app's own short reads off the UI goroutine (tests:
+	// in place).
+	spawn func(func())
 }
 
 // New builds the window content and puts it into w. Call Start to load.
@@ -88,7 +91,7 @@ func New(w fyne.Window, deps Deps) *App {
 	if deps.RefreshInterval <= 0 {
 		deps.RefreshInterval = 5 * time.Second
 	}
-	a := &App{deps: deps}
+	a := &App{deps: deps, spawn: func(f func()) { go f() }}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.jails = newJailsView(w, deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
 	a.bans = newBansView(w, deps.RefreshInterval)
@@ -301,7 +304,7 @@ func (a *App) pollLoop() {
 // server list.
 func (a *App) loadSynced() {
 	ctx := a.ctx
-	go func() {
+	a.spawn(func() {
 		states, err := a.deps.History.SyncStates(ctx)
 		if err != nil {
 			return // the history view says why
@@ -313,7 +316,7 @@ func (a *App) loadSynced() {
 				}
 			}
 		})
-	}()
+	})
 }
 
 // watchTasks follows the background tasks of this copy: when a run starts

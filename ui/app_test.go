@@ -50,11 +50,14 @@ func TestAppSelectsFirstServerAndShowsState(t *testing.T) {
 			})
 		},
 		RefreshInterval: time.Hour,
+		StartView:       "jails", // the dashboard's own refresh loop stays off
 	})
 	a.jails.interval, a.bans.interval = 0, 0
 	a.jails.spawn = func(f func()) { f() }
 	a.bans.spawn = func(f func()) { f() }
 	a.acts.spawn = func(f func()) { f() }
+	a.dash.pollSpawn = func(f func()) { f() } // the servers' poll
+	a.spawn = func(f func()) { f() }          // the sync times
 	a.jails.detail.spawn = func(f func()) { f() }
 	t.Cleanup(a.Stop)
 	a.Start()

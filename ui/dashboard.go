@@ -58,6 +58,8 @@ type dashboardView struct {
 	gen     int
 	poller  *fleet.Poller
 	polling bool
+	// pollSpawn runs the poll off the UI goroutine (tests: in place).
+	pollSpawn func(func())
 	// onStatus hears every server's poll result (the server list).
 	onStatus func(core.ServerStatus)
 	probes   map[int64]serverProbe
@@ -203,7 +205,11 @@ func (v *dashboardView) probeServers(ctx context.Context) {
 	}
 	v.polling = true
 	list, p := v.servers, v.poller
-	v.spawn(func() {
+	spawn := v.pollSpawn
+	if spawn == nil {
+		spawn = v.spawn
+	}
+	spawn(func() {
 		_, _ = p.Poll(ctx, list, func(st core.ServerStatus) {
 			do(ctx, func() {
 				if core.ErrorCode(st.Err) == core.ECANCELED {

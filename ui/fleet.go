@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -51,6 +50,7 @@ type fleetForm struct {
 	check    *widget.Label
 	results  *widget.Label
 	progress *widget.ProgressBar
+	jobRow   *fyne.Container // the progress beside the buttons
 	runB     *widget.Button
 	cancelB  *widget.Button
 	d        dialog.Dialog
@@ -68,7 +68,7 @@ func newFleetForm(w fyne.Window, act FleetActions, parent context.Context, spawn
 	f := &fleetForm{w: w, act: act, parent: parent, spawn: spawn, servers: servers, lines: map[int64]string{}}
 	f.list = widget.NewMultiLineEntry()
 	f.list.SetPlaceHolder("One IP or network per line, for example\n203.0.113.7\n198.51.100.0/24")
-	f.list.SetMinRowsVisible(5)
+	f.list.SetMinRowsVisible(4)
 	f.list.SetText(strings.Join(ips, "\n"))
 	f.jail = widget.NewSelectEntry(jails)
 	f.jail.SetPlaceHolder("sshd")
@@ -91,7 +91,6 @@ func newFleetForm(w fyne.Window, act FleetActions, parent context.Context, spawn
 		names[i] = s.Name
 	}
 	f.picks = widget.NewCheckGroup(names, func([]string) { f.validate() })
-	f.picks.Horizontal = true
 	f.scope = widget.NewSelect(scopeOptions(servers), func(choice string) {
 		ids := scopeIDs(servers, choice)
 		var on []string
@@ -121,14 +120,18 @@ func newFleetForm(w fyne.Window, act FleetActions, parent context.Context, spawn
 	closeB := widget.NewButton("Close", func() { f.d.Hide() })
 
 	top := container.NewVBox(f.mode, widget.NewLabel("Addresses"))
+	picks := container.NewVScroll(f.picks) // a hundred servers scroll
+	picks.SetMinSize(fyne.NewSize(0, 110))
+	f.jobRow = container.NewBorder(nil, nil, nil, container.NewHBox(closeB, f.cancelB, f.runB), f.progress)
+	results := container.NewVScroll(f.results)
+	results.SetMinSize(fyne.NewSize(0, 120))
 	bottom := container.NewVBox(
 		f.jailRow,
 		container.NewBorder(nil, nil, widget.NewLabel("Servers"), nil, f.scope),
-		container.NewHScroll(f.picks),
+		picks,
 		f.check,
-		container.NewHBox(layout.NewSpacer(), closeB, f.cancelB, f.runB),
-		f.progress,
-		container.NewVScroll(f.results),
+		f.jobRow,
+		results,
 	)
 	body := container.NewBorder(top, bottom, nil, nil, f.list)
 	f.d = dialog.NewCustomWithoutButtons("Ban or unban on many servers", body, w)
@@ -235,6 +238,7 @@ func (f *fleetForm) run(servers []core.Server, jail string, ips []string) {
 	f.progress.Max = float64(len(servers))
 	f.progress.SetValue(0)
 	f.progress.Show()
+	f.jobRow.Refresh() // lay the bar out now that it shows
 	unban := f.mode.Selected == fleetUnban
 	order := servers
 	onResult := func(r core.FleetResult) {
@@ -254,6 +258,7 @@ func (f *fleetForm) run(servers []core.Server, jail string, ips []string) {
 		}
 		do(f.parent, func() {
 			f.cancelB.Hide()
+			f.jobRow.Refresh()
 			f.runB.Enable()
 			f.stopJob = nil
 			f.showResults(order)

@@ -97,7 +97,7 @@ func newServerForm(w fyne.Window, admin ServerAdmin, parent context.Context, spa
 		f.user.SetText(orig.User)
 		f.socket.SetText(orig.Socket)
 		f.group.SetText(orig.Group)
-		if orig.Auth == core.AuthPassword {
+		if orig.Auth == core.AuthAsk {
 			f.auth.SetSelectedIndex(1)
 		}
 		for i, t := range core.Transports {
@@ -146,7 +146,7 @@ func (f *serverForm) server() (core.Server, error) {
 	s.Group = f.group.Text
 	s.Auth = ""
 	if f.auth.SelectedIndex() == 1 {
-		s.Auth = core.AuthPassword
+		s.Auth = core.AuthAsk
 	}
 	s.Transport = ""
 	if i := f.transport.SelectedIndex(); i > 0 {

@@ -93,7 +93,7 @@ func TestServerFormValidatesTestsAndSaves(t *testing.T) {
 func TestServerFormEditsAndListButtons(t *testing.T) {
 	admin := &fakeAdmin{}
 	orig := core.Server{ID: 7, Name: "db1", Kind: core.ServerSSH, Host: "db1", Port: 22, User: "ops",
-		Group: "db", Transport: core.TransportSocat, Auth: core.AuthPassword}
+		Group: "db", Transport: core.TransportSocat, Auth: core.AuthAsk}
 	f := newTestForm(t, admin, orig, nil)
 	if f.name.Text != "db1" || f.port.Text != "22" || f.user.Text != "ops" || f.group.Text != "db" ||
 		f.transport.Selected != transportChoices[2] || f.auth.Selected != authChoices[1] {

@@ -204,6 +204,12 @@ func (v *serversView) arrange() {
 		}
 		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
 	})
+	rowH := newServerRow().MinSize().Height
+	for i, e := range v.entries { // back to the row height before re-ordering
+		if e.heading != "" {
+			v.list.SetItemHeight(i, rowH)
+		}
+	}
 	v.entries = v.entries[:0]
 	grouped := by == sortByGroup && len(serverGroups(list)) > 0
 	last := "\x00"
@@ -217,6 +223,13 @@ func (v *serversView) arrange() {
 			last = s.Group
 		}
 		v.entries = append(v.entries, serverEntry{server: s})
+	}
+	// Headings are one short line; servers two.
+	headH := widget.NewLabel("x").MinSize().Height
+	for i, e := range v.entries {
+		if e.heading != "" {
+			v.list.SetItemHeight(i, headH)
+		}
 	}
 	v.list.Refresh()
 	v.reselect()

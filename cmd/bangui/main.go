@@ -90,6 +90,10 @@ func run(cfg config) error {
 	if err := bg.addGeoTasks(geoSvc); err != nil {
 		return err
 	}
+	// The window asks about host keys, passphrases and passwords, also for
+	// the background syncs: set before anything dials.
+	prompts := ui.NewPrompts(w)
+	clients.ssh.askHost, clients.ssh.askPass, clients.ssh.askPw = prompts.ConfirmHostKey, prompts.AskPassphrase, prompts.AskPassword
 	bg.target = clients.historyTarget
 	bg.start(context.Background(), loadServers(db, cfg.socket))
 
@@ -109,8 +113,6 @@ func run(cfg config) error {
 		Admin:           &serverAdmin{db: db, links: clients.ssh, forget: clients.forget, added: bg.addSync},
 		Fleet:           clients.fleet(),
 	})
-	prompts := ui.NewPrompts(w)
-	clients.ssh.askHost, clients.ssh.askPass, clients.ssh.askPw = prompts.ConfirmHostKey, prompts.AskPassphrase, prompts.AskPassword
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)
 	shell.Start()

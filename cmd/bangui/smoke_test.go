@@ -30,6 +30,7 @@ import (
 	"github.com/bangui/bangui/core/store"
 	"github.com/bangui/bangui/internal/testenv"
 	"github.com/bangui/bangui/migrations"
+	"github.com/bangui/bangui/remote/sshtest"
 )
 
 // Window and screen sizes of the smoke test.
@@ -83,6 +84,8 @@ func TestWindowSmoke(t *testing.T) {
 		{"light", "history", "history-light.png"},
 		{"dark", "map", "map.png"},
 		{"light", "map", "map-light.png"},
+		{"dark", "fleet-bans", "fleet-bans.png"},
+		{"light", "fleet-jails", "fleet-jails-light.png"},
 	} {
 		t.Run(run.view+"-"+run.theme, func(t *testing.T) {
 			data := ""
@@ -92,7 +95,15 @@ func TestWindowSmoke(t *testing.T) {
 			case "dashboard", "history", "map":
 				data = t.TempDir()
 			}
-			a := startApp(t, bin, display, srv, run.theme, run.view, data)
+			var extra appOptions
+			view := run.view
+			switch run.view {
+			case "fleet-bans":
+				view, extra = "bans", fleetSetup(t, "All servers")
+			case "fleet-jails":
+				view, extra = "jails", fleetSetup(t, "Group: web")
+			}
+			a := startApp(t, bin, display, srv, run.theme, view, data, extra)
 			wid := waitWindow(t, a, display)
 
 			settle(t, a, display, wid) // loaded
@@ -516,7 +527,7 @@ func seedActivity(t *testing.T, srv *f2btest.Server) string {
 // FYNE_THEME. Its HOME, XDG folders and cache live in a temp dir, so
 // Fyne's preferences and BanGUI's database land there. A cleanup stops it
 // and, if the test failed, logs its output.
-func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme, view, data string) *proc {
+func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme, view, data string, extra appOptions) *proc {
 	t.Helper()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
@@ -528,7 +539,10 @@ func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme,
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(bin,
+	if extra.prepare != nil {
+		extra.prepare(home, data)
+	}
+	args := []string{
 		"-socket", srv.Socket,
 		"-fail2ban-config", srv.ConfDir,
 		"-data", data,
@@ -536,7 +550,8 @@ func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme,
 		"-view", view,
 		"-width", strconv.Itoa(appWidth),
 		"-height", strconv.Itoa(appHeight),
-	)
+	}
+	cmd := exec.Command(bin, append(args, extra.args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(withoutEnv(os.Environ(),
 		"DISPLAY", "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
@@ -558,6 +573,58 @@ func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme,
 		}
 	})
 	return p
+}
+
+// appOptions adds to an app's start: arguments, and a function that
+// prepares its home and data folders first.
+type appOptions struct {
+	args    []string
+	prepare func(home, data string)
+}
+
+// fleetSetup gives the app two more servers in a group "web", over SSH:
+// web-2, a second real fail2ban with bans behind a real private sshd
+// (root, its key and host key in the app's home), and web-3, whose sshd
+// is down. The app opens the view on the group ("fleet-bans": the bans
+// of all servers; "fleet-jails": the jails of the group).
+func fleetSetup(t *testing.T, scope string) appOptions {
+	t.Helper()
+	srv2 := f2btest.Start(t, f2btest.Options{BanTime: "1h"})
+	srv2.Client(t, "set", "app1", "banip", "203.0.113.40", "203.0.113.41", "2001:db8::40")
+	srv2.Client(t, "set", "app2", "banip", "198.51.100.40")
+	sshd := sshtest.Start(t, sshtest.Options{Users: []sshtest.User{{Name: "root"}}})
+	dead := sshtest.Start(t, sshtest.Options{Users: []sshtest.User{{Name: "root"}}})
+	dead.Stop()
+	return appOptions{
+		args: []string{"-scope", scope},
+		prepare: func(home, data string) {
+			key, err := os.ReadFile(sshd.ClientKeyPath("root"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), key, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			sshd.WriteKnownHosts(t, filepath.Join(home, ".ssh", "known_hosts"), true)
+			ctx := context.Background()
+			db, err := store.Open(ctx, filepath.Join(data, "bangui.db"), migrations.FS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for _, s := range []core.Server{
+				{Name: "web-2", Kind: core.ServerSSH, Host: sshd.Host, Port: sshd.Port, User: "root", Socket: srv2.Socket, ConfigDir: srv2.ConfDir, Group: "web"},
+				{Name: "web-3", Kind: core.ServerSSH, Host: dead.Host, Port: dead.Port, User: "root", Group: "web"},
+			} {
+				if _, err := db.AddServer(ctx, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+	}
 }
 
 // stop ends the app with SIGTERM, as a desktop session would, and waits.

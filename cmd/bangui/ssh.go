@@ -53,7 +53,7 @@ func (l *sshLinks) dialer(s core.Server) core.Dialer {
 		}
 		return l.askPass(ctx, keyPath)
 	}
-	if s.Auth == core.AuthPassword {
+	if s.Auth == core.AuthAsk {
 		opts.AskPassword = func(ctx context.Context, user, host string) (string, error) {
 			if l.askPw == nil {
 				return "", core.Errorf(core.ECANCELED, "no window to ask for the password of %s@%s", user, host)

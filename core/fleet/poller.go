@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -113,6 +114,10 @@ func (p *Poller) check(ctx context.Context, s core.Server) core.ServerStatus {
 		case errors.Is(sctx.Err(), context.DeadlineExceeded):
 			st.Err = core.Wrap(err, core.EUNAVAILABLE,
 				fmt.Sprintf("no answer within %s: the server may be down, unreachable or busy", timeout))
+		case errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+			// The client's own timeout, a moment before ours.
+			st.Err = core.Wrap(err, core.EUNAVAILABLE,
+				fmt.Sprintf("no answer within %s: the server may be down, unreachable or busy", st.Took.Round(time.Second)))
 		default:
 			st.Err = userError(err)
 		}

@@ -17,7 +17,7 @@ func TestServersCRUD(t *testing.T) {
 	web, err := db.AddServer(ctx, core.Server{
 		ID: 42, Name: "  web-1 ", Kind: core.ServerSSH,
 		Host: "web1.example.org", Port: 2222, User: "admin", Socket: "/run/fail2ban/fail2ban.sock",
-		Group: "eu", Transport: core.TransportPython3, Auth: core.AuthPassword,
+		Group: "eu", Transport: core.TransportPython3, Auth: core.AuthAsk,
 	})
 	if err != nil {
 		t.Fatal(err)
