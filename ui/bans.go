@@ -124,6 +124,9 @@ type banScope struct {
 // Choices of the bans view's server scope, before the groups.
 const scopeSelected = "Selected server"
 
+// banServerCol is the Server column of the bans table.
+const banServerCol = 8
+
 var banSortKeys = []string{"", core.SortIP, core.SortJail, core.SortStart, core.SortEnd, "", "", "", ""}
 
 func newBansView(w fyne.Window, interval time.Duration) *bansView {
@@ -148,7 +151,7 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 			}
 			return ""
 		}},
-		{title: "IP address", width: 230, text: func(b core.Ban) string { return b.IP }},
+		{title: "IP address", width: 210, text: func(b core.Ban) string { return b.IP }},
 		{title: "Jail", width: 120, text: func(b core.Ban) string { return b.Jail }},
 		{title: "Ban start", width: 165, fixed: true, text: func(b core.Ban) string { return formatClock(b.Start) }},
 		{title: "Ban end", width: 165, fixed: true, text: func(b core.Ban) string {
@@ -160,14 +163,15 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 		{title: "Time left", width: 90, fixed: true, align: fyne.TextAlignTrailing, text: func(b core.Ban) string { return formatLeft(b.Remaining(v.now())) }},
 		// Failures come from fail2ban's database when it can be read; the
 		// country from the geo store (offline).
-		{title: "Failures", width: 75, align: fyne.TextAlignTrailing, text: func(b core.Ban) string {
+		{title: "Failures", width: 80, fixed: true, align: fyne.TextAlignTrailing, text: func(b core.Ban) string {
 			if n, ok := v.failures[banKey(b)]; ok {
 				return formatCount(n)
 			}
 			return "–"
 		}},
-		{title: "Country", width: 75, text: func(b core.Ban) string { return countryCell(v.countries[b.IP]) }},
-		{title: "Server", width: 90, text: func(b core.Ban) string { return b.Server }},
+		{title: "Country", width: 75, fixed: true, text: func(b core.Ban) string { return countryCell(v.countries[b.IP]) }},
+		// Shown for a group or all servers only.
+		{title: "Server", width: 100, hidden: true, text: func(b core.Ban) string { return b.Server }},
 	})
 	v.filter.OnChanged = func(string) { v.show() }
 	v.jailSel.OnChanged = func(string) { v.show() }
@@ -211,6 +215,7 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 
 	v.scopeSel = widget.NewSelect([]string{scopeSelected}, func(string) { v.rescope() })
 	v.scopeSel.SetSelected(scopeSelected)
+	v.scopeSel.Hide() // shown once there are several servers
 	top := container.NewBorder(nil, nil, v.scopeSel, container.NewHBox(v.jailSel, v.countrySel, v.count), v.filter)
 	actions := container.NewHBox(v.banB, v.unbanB, v.everyB, v.allB, widget.NewSeparator(), selectAll, clear, widget.NewSeparator(), v.fleetB)
 	where := container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon("Find", theme.SearchIcon(), v.onWhere), v.whereIn)
@@ -269,6 +274,11 @@ func (v *bansView) setServers(list []core.Server, sources func(core.Server) (Ban
 	opts := scopeOptions(list)
 	v.scopeSel.Options = append([]string{scopeSelected}, opts...)
 	v.scopeSel.Refresh()
+	if len(list) > 1 {
+		v.scopeSel.Show()
+	} else {
+		v.scopeSel.Hide()
+	}
 	if v.multi {
 		v.rescope() // the group's members may have changed
 	}
@@ -301,6 +311,7 @@ func (v *bansView) start(scope []banScope, multi bool) {
 	v.stop()
 	v.gen++
 	v.scope, v.multi, v.all, v.marked, v.failures = scope, multi, nil, map[string]bool{}, nil
+	v.table.setHidden(banServerCol, !multi)
 	names := make([]core.Server, len(scope))
 	for i, sc := range scope {
 		names[i] = sc.server

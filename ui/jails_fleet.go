@@ -65,9 +65,9 @@ func newFleetJails() *fleetJails {
 			}
 			return r.jail.Name
 		}},
-		{title: "State", width: 90, text: func(r fleetJail) string {
+		{title: "State", width: 110, fixed: true, text: func(r fleetJail) string {
 			if r.err != nil {
-				return "unreachable: " + core.ErrorMessage(r.err)
+				return "unreachable"
 			}
 			return jailState(r.jail)
 		}},
@@ -177,17 +177,20 @@ func (f *fleetJails) apply(gen, servers int, rows []fleetJail) {
 	f.rows = rows
 	f.table.set(rows)
 	down, jails, banned := 0, 0, 0
+	var why []string
 	for _, r := range rows {
 		if r.err != nil {
 			down++
+			why = append(why, r.server.Name+": "+core.ErrorMessage(r.err))
 			continue
 		}
 		jails++
 		banned += r.jail.CurrentlyBanned
 	}
 	line := fmt.Sprintf("%s on %s · %s banned now", plural(jails, "jail", "jails"), plural(servers-down, "server", "servers"), formatCount(banned))
+	line += ". Click a row to open that server."
 	if down > 0 {
-		line += fmt.Sprintf(" · %d could not be read", down)
+		line += fmt.Sprintf("\n%d could not be read: %s", down, strings.Join(why, "; "))
 	}
-	f.status.SetText(line + ". Click a row to open that server.")
+	f.status.SetText(line)
 }

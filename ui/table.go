@@ -17,8 +17,10 @@ type column[T any] struct {
 	title string
 	width float32
 	fixed bool // keeps its width when the table must shrink (times, counters)
-	align fyne.TextAlign
-	text  func(T) string
+	// hidden columns take no width (setHidden).
+	align  fyne.TextAlign
+	text   func(T) string
+	hidden bool
 }
 
 // dataTable is a table over a plain slice with a header row, whole-row
@@ -220,7 +222,12 @@ func (d *dataTable[T]) CreateRenderer() fyne.WidgetRenderer {
 // then all shrink alike; cells truncate with an ellipsis.
 func (d *dataTable[T]) Resize(s fyne.Size) {
 	var base, flex float32
+	shown := 0
 	for _, c := range d.cols {
+		if c.hidden {
+			continue
+		}
+		shown++
 		base += c.width
 		if !c.fixed {
 			flex += c.width
@@ -228,7 +235,7 @@ func (d *dataTable[T]) Resize(s fyne.Size) {
 	}
 	// The table puts one padding between cells; leave room for it and for
 	// the scroll bar, so stretching never adds a horizontal scroll bar.
-	avail := s.Width - theme.ScrollBarSize() - theme.Padding()*float32(len(d.cols)+1)
+	avail := s.Width - theme.ScrollBarSize() - theme.Padding()*float32(shown+1)
 	all, flexScale := float32(1), float32(1)
 	switch {
 	case base <= 0:
@@ -245,10 +252,25 @@ func (d *dataTable[T]) Resize(s fyne.Size) {
 		if !c.fixed {
 			w *= flexScale
 		}
+		if c.hidden {
+			w = 0
+		}
 		d.table.SetColumnWidth(i, w)
 		d.widths[i] = w
 	}
 	d.BaseWidget.Resize(s)
+}
+
+// setHidden shows or hides column col and lays the columns out again.
+func (d *dataTable[T]) setHidden(col int, hidden bool) {
+	if d.cols[col].hidden == hidden {
+		return
+	}
+	d.cols[col].hidden = hidden
+	if sz := d.Size(); sz.Width > 0 {
+		d.Resize(sz)
+	}
+	d.table.Refresh()
 }
 
 // set replaces the rows and redraws the visible cells.
