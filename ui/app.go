@@ -65,6 +65,9 @@ type Deps struct {
 	// Fleet bans and unbans on many servers at once. May be nil: the
 	// bans view then acts on its server only.
 	Fleet FleetActions
+	// Blocklists keeps and imports the blocklist sources. May be nil: the
+	// tab is then left out.
+	Blocklists BlocklistService
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -77,6 +80,7 @@ type App struct {
 	dash    *dashboardView
 	hist    *historyView
 	geomap  *mapView
+	blocks  *blocklistsView // nil without Deps.Blocklists
 	tabs    *container.AppTabs
 	root    fyne.CanvasObject
 	ctx     context.Context // ends with Stop
@@ -169,8 +173,15 @@ func New(w fyne.Window, deps Deps) *App {
 		container.NewTabItemWithIcon("Bans", theme.VisibilityOffIcon(), a.bans.root),
 		container.NewTabItemWithIcon("Map", theme.GridIcon(), a.geomap.root),
 		container.NewTabItemWithIcon("History", theme.HistoryIcon(), a.hist.root),
-		container.NewTabItemWithIcon("Activity", theme.DocumentIcon(), a.acts.root),
 	)
+	if deps.Blocklists != nil {
+		a.blocks = newBlocklistsView(w, deps.Blocklists)
+		a.blocks.parent = a.ctx
+		a.blocks.servers = func() []core.Server { return a.servers.servers }
+		a.blocks.jails = func() []string { return a.bans.jails }
+		a.tabs.Append(container.NewTabItemWithIcon("Blocklists", theme.DownloadIcon(), a.blocks.root()))
+	}
+	a.tabs.Append(container.NewTabItemWithIcon("Activity", theme.DocumentIcon(), a.acts.root))
 	switch deps.StartView {
 	case "jails":
 		a.tabs.SelectIndex(1)
@@ -183,8 +194,12 @@ func New(w fyne.Window, deps Deps) *App {
 		a.tabs.SelectIndex(3)
 	case "history":
 		a.tabs.SelectIndex(4)
+	case "blocklists":
+		if a.blocks != nil {
+			a.tabs.SelectIndex(5)
+		}
 	case "activity":
-		a.tabs.SelectIndex(5)
+		a.tabs.SelectIndex(len(a.tabs.Items) - 1)
 	}
 	// The activity log changes with every action: reload it when shown;
 	// the dashboard refreshes itself while shown; the history reloads on
@@ -200,6 +215,9 @@ func New(w fyne.Window, deps Deps) *App {
 			a.hist.reload()
 		case a.geomap.root:
 			a.geomap.reload()
+		}
+		if a.blocks != nil && t.Content == a.blocks.root() {
+			a.blocks.reload()
 		}
 	}
 	if ch, ok := deps.Tasks.(interface{ Changes() <-chan struct{} }); ok {
@@ -253,6 +271,9 @@ func (a *App) applyServers(list []core.Server, err error) {
 	a.dash.probeServers(a.ctx) // the server list's dots, for every server
 	a.hist.setServers(list)
 	a.geomap.setServers(list)
+	if a.blocks != nil && a.tabs.Selected().Content == a.blocks.root() {
+		a.blocks.reload() // the targets name the servers
+	}
 	switch a.tabs.Selected().Content {
 	case a.dash.root:
 		a.dash.shown()
@@ -358,6 +379,9 @@ func (a *App) Stop() {
 	a.dash.stop()
 	a.hist.stop()
 	a.geomap.stop()
+	if a.blocks != nil {
+		a.blocks.stopWork()
+	}
 }
 
 // Fatal fills w with an error that stops the app from starting (a cache

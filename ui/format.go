@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -74,4 +75,15 @@ func formatAge(d time.Duration) string {
 		return fmt.Sprintf("%d h", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+// optionalNumber reads a whole number typed in an optional field: 0 for an
+// empty field; ok is false for text that is not a number.
+func optionalNumber(text string) (n int, ok bool) {
+	t := strings.ReplaceAll(strings.TrimSpace(text), ",", "")
+	if t == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(t)
+	return n, err == nil
 }

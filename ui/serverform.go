@@ -152,14 +152,11 @@ func (f *serverForm) server() (core.Server, error) {
 	if i := f.transport.SelectedIndex(); i > 0 {
 		s.Transport = core.Transports[i-1]
 	}
-	s.Port = 0
-	if p := strings.TrimSpace(f.port.Text); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return s, core.Errorf(core.EINVALID, "port %q is not a number: use 1 to 65535, or leave it empty", p)
-		}
-		s.Port = n
+	port, ok := optionalNumber(f.port.Text)
+	if !ok {
+		return s, core.Errorf(core.EINVALID, "port %q is not a number: use 1 to 65535, or leave it empty", strings.TrimSpace(f.port.Text))
 	}
+	s.Port = port
 	return core.ValidateServer(s)
 }
 

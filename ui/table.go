@@ -152,6 +152,9 @@ func newDataTable[T any](cols []column[T]) *dataTable[T] {
 				title += " ▲"
 			}
 		}
+		if d.cols[id.Col].hidden {
+			title = ""
+		}
 		h.SetText(title)
 		col := id.Col
 		h.onTapped = func() {
@@ -189,6 +192,9 @@ func (d *dataTable[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		text = col.text(r)
 	case id.Col > 0:
 		text = ""
+	}
+	if col.hidden {
+		text = "" // a label is not clipped to a zero-width cell
 	}
 	// Fyne 2.7 re-shapes the text of an ellipsis label on every update,
 	// fitting or not (two thirds of scrolling time with 50,000 rows, see
@@ -235,7 +241,8 @@ func (d *dataTable[T]) Resize(s fyne.Size) {
 	}
 	// The table puts one padding between cells; leave room for it and for
 	// the scroll bar, so stretching never adds a horizontal scroll bar.
-	avail := s.Width - theme.ScrollBarSize() - theme.Padding()*float32(shown+1)
+	// (The table pads hidden columns too.)
+	avail := s.Width - theme.ScrollBarSize() - theme.Padding()*float32(len(d.cols)+1)
 	all, flexScale := float32(1), float32(1)
 	switch {
 	case base <= 0:

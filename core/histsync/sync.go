@@ -106,6 +106,33 @@ func (s *Syncer) locate(rows []core.HistoryBan) {
 	}
 }
 
+// markBlocklist marks the manual bans among rows (a page of jail on
+// server) that a blocklist import made: origin blocklist, Source the
+// list's name. One look-up in the cache per page. Bans with failures stay
+// auto: fail2ban's filter found them, whether or not a list holds the
+// address too.
+func (s *Syncer) markBlocklist(ctx context.Context, serverID int64, jail string, rows []core.HistoryBan) error {
+	var ips []string
+	for _, b := range rows {
+		if b.Origin == core.OriginManual {
+			ips = append(ips, b.IP)
+		}
+	}
+	if len(ips) == 0 {
+		return nil
+	}
+	names, err := s.Store.BlocklistOrigins(ctx, serverID, jail, ips)
+	if err != nil {
+		return core.Wrap(err, core.EINTERNAL, fmt.Sprintf("reading the blocklists' bans of jail %s from the cache failed", jail))
+	}
+	for i, b := range rows {
+		if name, ok := names[b.IP]; ok && b.Origin == core.OriginManual {
+			rows[i].Origin, rows[i].Source = core.OriginBlocklist, name
+		}
+	}
+	return nil
+}
+
 // Result says what one sync of one server did.
 type Result struct {
 	Read    int // rows read from fail2ban's database (the overlap included)
@@ -251,6 +278,9 @@ func (s *Syncer) syncJail(ctx context.Context, serverID int64, db Reader, jail s
 		// BatchDelay, or until the jail is read.
 		timer.Reset(BatchDelay)
 		for open := true; open; {
+			if p.err == nil {
+				p.err = s.markBlocklist(ctx, serverID, jail, p.rows)
+			}
 			if p.err != nil {
 				if len(batch) > 0 && ctx.Err() == nil {
 					if err := flush(); err != nil {

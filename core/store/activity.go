@@ -178,23 +178,7 @@ func (db *DB) Activities(ctx context.Context, f core.ActivityFilter) ([]core.Act
 	q += ` ORDER BY started_at DESC, id DESC LIMIT ?`
 	args = append(args, limit)
 
-	rows, err := db.Read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list activities: %w", err)
-	}
-	defer rows.Close()
-	var list []core.Activity
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list activities: %w", err)
-		}
-		list = append(list, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list activities: %w", err)
-	}
-	return list, nil
+	return queryAll(ctx, db, "list activities", scanActivity, q, args...)
 }
 
 func scanActivity(r rowScanner) (core.Activity, error) {

@@ -19,23 +19,7 @@ const serverColumns = `id, name, kind, socket, config_dir, host, port, user, grp
 
 // Servers returns every server, ordered by name.
 func (db *DB) Servers(ctx context.Context) ([]core.Server, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+serverColumns+` FROM servers ORDER BY name, id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list servers: %w", err)
-	}
-	defer rows.Close()
-	var list []core.Server
-	for rows.Next() {
-		s, err := scanServer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list servers: %w", err)
-		}
-		list = append(list, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list servers: %w", err)
-	}
-	return list, nil
+	return queryAll(ctx, db, "list servers", scanServer, `SELECT `+serverColumns+` FROM servers ORDER BY name, id`)
 }
 
 // Server returns the server with the given id, or an error matching

@@ -178,3 +178,25 @@ func URI(path string, query ...string) string {
 	}
 	return u.String() + "?" + strings.Join(query, "&")
 }
+
+// queryAll runs q on the read pool and scans every row with scan; what
+// names the query in errors ("list servers").
+func queryAll[T any](ctx context.Context, db *DB, what string, scan func(rowScanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.Read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var list []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return list, nil
+}
