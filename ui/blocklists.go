@@ -132,23 +132,31 @@ func newBlocklistsView(w fyne.Window, svc BlocklistService) *blocklistsView {
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
 
+	count := func(get func(core.BlocklistRun) int, download bool) func(core.BlocklistRun) string {
+		return func(r core.BlocklistRun) string {
+			if (r.ServerID == 0) != download {
+				return ""
+			}
+			return formatCount(get(r))
+		}
+	}
 	v.runs = newDataTable([]column[core.BlocklistRun]{
-		{title: "Started", width: 150, fixed: true, text: func(r core.BlocklistRun) string { return formatClock(r.Started) }},
-		{title: "Source", width: 120, text: func(r core.BlocklistRun) string { return r.Source }},
-		{title: "Server", width: 90, text: func(r core.BlocklistRun) string {
+		{title: "Started", width: 95, fixed: true, text: func(r core.BlocklistRun) string { return formatShortClock(r.Started, time.Now()) }},
+		{title: "Source", width: 125, text: func(r core.BlocklistRun) string { return r.Source }},
+		{title: "Server", width: 80, text: func(r core.BlocklistRun) string {
 			if r.ServerID == 0 {
-				return "(download)"
+				return "(list)"
 			}
 			return r.Server
 		}},
-		{title: "Result", width: 85, text: func(r core.BlocklistRun) string { return r.Status }},
-		{title: "Valid", width: 70, align: fyne.TextAlignTrailing, text: func(r core.BlocklistRun) string { return formatCount(r.Valid) }},
-		{title: "Invalid", width: 65, align: fyne.TextAlignTrailing, text: func(r core.BlocklistRun) string { return formatCount(r.Invalid) }},
-		{title: "New", width: 65, align: fyne.TextAlignTrailing, text: func(r core.BlocklistRun) string { return formatCount(r.NewBans) }},
-		{title: "Already", width: 70, align: fyne.TextAlignTrailing, text: func(r core.BlocklistRun) string { return formatCount(r.Already) }},
-		{title: "Unbanned", width: 80, align: fyne.TextAlignTrailing, text: func(r core.BlocklistRun) string { return formatCount(r.Unbanned) }},
-		{title: "Took", width: 60, align: fyne.TextAlignTrailing, text: func(r core.BlocklistRun) string { return r.Duration.Round(100 * time.Millisecond).String() }},
-		{title: "Error", width: 160, text: func(r core.BlocklistRun) string { return r.Error }},
+		{title: "Result", width: 80, fixed: true, text: func(r core.BlocklistRun) string { return r.Status }},
+		{title: "Valid", width: 60, fixed: true, align: fyne.TextAlignTrailing, text: count(func(r core.BlocklistRun) int { return r.Valid }, true)},
+		{title: "Bad", width: 50, fixed: true, align: fyne.TextAlignTrailing, text: count(func(r core.BlocklistRun) int { return r.Invalid }, true)},
+		{title: "New", width: 55, fixed: true, align: fyne.TextAlignTrailing, text: count(func(r core.BlocklistRun) int { return r.NewBans }, false)},
+		{title: "Had", width: 55, fixed: true, align: fyne.TextAlignTrailing, text: count(func(r core.BlocklistRun) int { return r.Already }, false)},
+		{title: "Lifted", width: 60, fixed: true, align: fyne.TextAlignTrailing, text: count(func(r core.BlocklistRun) int { return r.Unbanned }, false)},
+		{title: "Took", width: 60, fixed: true, align: fyne.TextAlignTrailing, text: func(r core.BlocklistRun) string { return formatTook(r.Duration) }},
+		{title: "Error", width: 180, text: func(r core.BlocklistRun) string { return r.Error }},
 	})
 	v.runs.onSelected = func(i int) {
 		if r, ok := v.runs.row(i); ok {
@@ -434,6 +442,25 @@ func lastRunText(r core.BlocklistRun) string {
 		line += fmt.Sprintf(" · %s valid", formatCount(r.Valid))
 	}
 	return line
+}
+
+// formatShortClock writes a time of today as 15:04:05, else Jan 2 15:04.
+func formatShortClock(t, now time.Time) string {
+	if y1, m1, d1 := t.Date(); y1 == now.Year() && m1 == now.Month() && d1 == now.Day() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("Jan 2 15:04")
+}
+
+// formatTook writes a run's length: "0.3 s", "12 s", "4 min".
+func formatTook(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d < 2*time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	}
+	return fmt.Sprintf("%d min", int(d.Minutes()))
 }
 
 // formatBytes writes a size in B, KiB or MiB.

@@ -40,7 +40,7 @@ func main() {
 	flag.StringVar(&cfg.dataDir, "data", defaultDataDir(), "folder of the local cache (bangui.db)")
 	flag.StringVar(&cfg.socket, "socket", "", "socket of the local fail2ban (default: from fail2ban.conf, else "+f2b.DefaultSocket+")")
 	flag.StringVar(&cfg.confDir, "fail2ban-config", f2b.DefaultConfigDir, "the local fail2ban's config folder: where its socket is set and where BanGUI writes jail.d/bangui.local")
-	flag.StringVar(&cfg.view, "view", "dashboard", "view to open: dashboard, jails, settings, bans, map, history or activity")
+	flag.StringVar(&cfg.view, "view", "dashboard", "view to open: dashboard, jails, settings, bans, map, history, blocklists or activity")
 	flag.StringVar(&cfg.scope, "scope", "", `servers the jails and bans views show first: a server's name, "Group: NAME" or "All servers" (default: the selected server)`)
 	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban")
 	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width")
@@ -96,6 +96,8 @@ func run(cfg config) error {
 	clients.ssh.askHost, clients.ssh.askPass, clients.ssh.askPw = prompts.ConfirmHostKey, prompts.AskPassphrase, prompts.AskPassword
 	bg.target = clients.historyTarget
 	bg.start(context.Background(), loadServers(db, cfg.socket))
+	blocks := newBlocklists(db, clients, bg.sched, func(ips []string) { geoSvc.Countries(ips) })
+	blocks.scheduleAll(context.Background())
 
 	shell := ui.New(w, ui.Deps{
 		LoadServers:     loadServers(db, cfg.socket),
@@ -112,6 +114,7 @@ func run(cfg config) error {
 		Geo:             geoSvc,
 		Admin:           &serverAdmin{db: db, links: clients.ssh, forget: clients.forget, added: bg.addSync},
 		Fleet:           clients.fleet(),
+		Blocklists:      blocks,
 	})
 	w.SetOnClosed(shell.Stop)
 	haltOnSignal(shell)

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,6 +88,8 @@ func TestWindowSmoke(t *testing.T) {
 		{"light", "map", "map-light.png"},
 		{"dark", "fleet-bans", "fleet-bans.png"},
 		{"light", "fleet-jails", "fleet-jails-light.png"},
+		{"dark", "blocklists", "blocklists.png"},
+		{"light", "blocklists", "blocklists-light.png"},
 	} {
 		t.Run(run.view+"-"+run.theme, func(t *testing.T) {
 			data := ""
@@ -102,6 +106,8 @@ func TestWindowSmoke(t *testing.T) {
 				view, extra = "bans", fleetSetup(t, "All servers")
 			case "fleet-jails":
 				view, extra = "jails", fleetSetup(t, "Group: web")
+			case "blocklists":
+				extra = blocklistSetup(t, srv)
 			}
 			a := startApp(t, bin, display, srv, run.theme, view, data, extra)
 			wid := waitWindow(t, a, display)
@@ -625,6 +631,53 @@ func fleetSetup(t *testing.T, scope string) appOptions {
 			}
 		},
 	}
+}
+
+// blocklistSetup gives the app two blocklist sources with a real import
+// log: before the app starts, the test runs the app's importer (the same
+// code as "Import now") against the real fail2ban, from a loopback HTTP
+// server standing in for the list site. The lists hold TEST-NET addresses
+// (documentation ranges, let through for this test only) and a few bad
+// lines; the second source's list is an HTML error page.
+func blocklistSetup(t *testing.T, srv *f2btest.Server) appOptions {
+	t.Helper()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/ssh.txt") {
+			fmt.Fprint(w, "# stand-in for a list site\n192.0.2.80\n192.0.2.81\n198.51.100.82\n2001:db8::83\n10.1.2.3\n192.0.2.81\nnot-an-address\n")
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<!DOCTYPE html><html><body>Please log in</body></html>")
+	}))
+	t.Cleanup(site.Close)
+	return appOptions{prepare: func(home, data string) {
+		ctx := context.Background()
+		db, err := store.Open(ctx, filepath.Join(data, "bangui.db"), migrations.FS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		local, err := db.AddServer(ctx, core.Server{Name: core.LocalServerName, Kind: core.ServerLocal, Socket: srv.Socket})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newClients(db, srv.ConfDir)
+		defer c.Close()
+		b := newBlocklists(db, c, nil, nil)
+		b.im.ParseOptions.AllowDocumentation = true
+		for _, s := range []core.BlocklistSource{
+			// By hand: a scheduled run by the app would refuse the TEST-NET addresses.
+			{Name: "stand-in ssh", URL: site.URL + "/ssh.txt", Jail: "app1", Enabled: true, UnbanDropped: true},
+			{Name: "stand-in web", URL: site.URL + "/web.txt", Jail: "app2", Schedule: "0 */4 * * *", Enabled: true, Target: core.TargetServerPrefix + strconv.FormatInt(local.ID, 10)},
+		} {
+			src, err := b.Save(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			line, err := b.ImportNow(ctx, src.ID, nil)
+			t.Logf("import %s: %s %v", src.Name, line, err)
+		}
+	}}
 }
 
 // stop ends the app with SIGTERM, as a desktop session would, and waits.

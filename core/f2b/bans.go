@@ -104,7 +104,9 @@ func (c *Client) BanIP(ctx context.Context, jail string, ips []string, progress 
 }
 
 // UnbanIP lifts bans in a jail, many per command; addresses that are not
-// banned count as unchanged. A CIDR lifts the bans inside it.
+// banned count as unchanged. A CIDR lifts only a ban of that very network
+// (fail2ban 1.0.2 keeps a network ban as one opaque entry), not the bans
+// of addresses inside it.
 func (c *Client) UnbanIP(ctx context.Context, jail string, ips []string, progress Progress) (core.BatchResult, error) {
 	return c.batch(ctx, jail, "unbanip", ips, progress)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/robfig/cron/v3"
 
 	"github.com/bangui/bangui/core"
 )
@@ -34,14 +35,15 @@ func (s *Scheduler) Tasks(ctx context.Context) ([]core.TaskInfo, error) {
 	}
 	type row struct {
 		core.TaskInfo
-		job gocron.Job
+		job  gocron.Job
+		cron string
 	}
 	s.mu.Lock()
 	rows := make([]row, len(s.order))
 	for i, tk := range s.order {
 		info := states[tk.Name]
 		info.Name, info.Title, info.Interval, info.Running = tk.Name, tk.Title, tk.Interval, tk.running
-		rows[i] = row{info, tk.job}
+		rows[i] = row{info, tk.job, tk.Cron}
 	}
 	s.mu.Unlock()
 
@@ -62,6 +64,9 @@ func (s *Scheduler) Tasks(ctx context.Context) ([]core.TaskInfo, error) {
 			// Another copy runs it, or gocron did not answer (it is
 			// between two runs, or busy): estimate.
 			info.NextRun = info.LastStart.Add(info.Interval)
+			if sch, err := cron.ParseStandard(r.cron); r.cron != "" && err == nil {
+				info.NextRun = sch.Next(info.LastStart)
+			}
 		}
 		list[i] = info
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/robfig/cron/v3"
 
 	"github.com/bangui/bangui/core"
 )
@@ -145,6 +146,7 @@ func (s *Scheduler) runOverdue() {
 	type due struct {
 		name  string
 		every time.Duration
+		cron  string
 		job   gocron.Job
 	}
 	s.mu.Lock()
@@ -155,7 +157,7 @@ func (s *Scheduler) runOverdue() {
 	var list []due
 	for _, tk := range s.order {
 		if tk.job != nil {
-			list = append(list, due{tk.Name, tk.Interval, tk.job})
+			list = append(list, due{tk.Name, tk.Interval, tk.Cron, tk.job})
 		}
 	}
 	s.runs.Add(1)
@@ -172,7 +174,7 @@ func (s *Scheduler) runOverdue() {
 		}
 		now := s.lease.now()
 		for _, d := range list {
-			if !overdue(states[d.name], d.every, now) {
+			if !overdue(states[d.name], d.every, d.cron, now) {
 				continue
 			}
 			if s.lease.current() == nil {
@@ -189,10 +191,15 @@ func (s *Scheduler) runOverdue() {
 // should run at once: it never ran, its last run did not complete
 // (cancelled, or interrupted by the death of the copy running it), or it
 // started an interval ago or more.
-func overdue(last core.TaskInfo, every time.Duration, now time.Time) bool {
+func overdue(last core.TaskInfo, every time.Duration, cronExpr string, now time.Time) bool {
 	switch {
 	case last.LastStart.IsZero(), last.Status == core.StatusCancelled, last.Status == core.StatusInterrupted:
 		return true
+	case cronExpr != "":
+		// Overdue when a time the expression names passed since the last
+		// start (not every takeover, as a zero interval would say).
+		sch, err := cron.ParseStandard(cronExpr)
+		return err == nil && !now.Before(sch.Next(last.LastStart))
 	}
 	return !now.Before(last.LastStart.Add(every))
 }

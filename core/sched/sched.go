@@ -49,8 +49,13 @@ type Task struct {
 	// Title names the task for people, e.g. "Copy ban history".
 	Title string
 	// Interval is the time between two scheduled runs; zero means the task
-	// only runs on demand (RunNow). SetInterval changes it.
+	// only runs on demand (RunNow), unless Cron is set. SetInterval changes
+	// it.
 	Interval time.Duration
+	// Cron schedules the task by a cron expression of five fields (minute
+	// hour day-of-month month day-of-week, such as "0 */6 * * *"), in local
+	// time, instead of an interval: Interval and Cron are exclusive.
+	Cron string
 	// Run does the work. It must return soon after ctx is cancelled (stop,
 	// or another copy took the lock over). result is a short summary for
 	// the task list; err's core.ErrorMessage is shown when it fails.
@@ -104,9 +109,13 @@ type Scheduler struct {
 	// Stop's start; it is taken before mu, never by a running job.
 	cronMu sync.Mutex
 
-	mu       sync.Mutex
-	tasks    map[string]*task
-	order    []*task
+	mu    sync.Mutex
+	tasks map[string]*task
+	order []*task
+	// removed holds the tasks Remove took out while they ran, so that a
+	// task added again under the same name cannot start a second run
+	// beside the old one.
+	removed  map[string]*task
 	started  bool
 	stopped  bool
 	runs     sync.WaitGroup // runs in progress and runOverdue calls
@@ -117,10 +126,11 @@ type Scheduler struct {
 }
 
 // task is a Task plus its scheduling state.
-// Interval and job change under both Scheduler.cronMu and Scheduler.mu.
+// Interval, Cron and job change under both Scheduler.cronMu and
+// Scheduler.mu.
 type task struct {
 	Task
-	job     gocron.Job // nil while Interval is 0
+	job     gocron.Job // nil while Interval is 0 and Cron is ""
 	running bool       // guarded by Scheduler.mu
 }
 
@@ -169,6 +179,7 @@ func New(db *store.DB, opt Options) (*Scheduler, error) {
 		me:      store.LockOwner{Instance: opt.Instance, PID: os.Getpid(), Hostname: host},
 		log:     opt.Logger.With("instance", opt.Instance),
 		tasks:   make(map[string]*task),
+		removed: make(map[string]*task),
 		changes: make(chan struct{}, 1),
 	}
 	s.base, s.cancelBase = context.WithCancelCause(context.Background())
@@ -208,6 +219,12 @@ func (s *Scheduler) Add(t Task) error {
 		return fmt.Errorf("sched: add %s: %w", t.Name, core.Errorf(core.EINVALID, "task %q has nothing to run", t.Name))
 	case t.Interval < 0:
 		return fmt.Errorf("sched: add %s: %w", t.Name, core.Errorf(core.EINVALID, "task %q has a negative interval", t.Name))
+	case t.Interval != 0 && t.Cron != "":
+		return fmt.Errorf("sched: add %s: %w", t.Name, core.Errorf(core.EINVALID,
+			"task %q has both an interval (%v) and a cron schedule (%q): give one of them", t.Name, t.Interval, t.Cron))
+	}
+	if err := checkCron(t.Cron); err != nil {
+		return fmt.Errorf("sched: add %s: %w", t.Name, err)
 	}
 	if t.Title == "" {
 		t.Title = t.Name
@@ -216,15 +233,23 @@ func (s *Scheduler) Add(t Task) error {
 	defer s.cronMu.Unlock()
 	s.mu.Lock()
 	stopped, dup := s.stopped, s.tasks[t.Name] != nil
+	old := s.removed[t.Name]
+	leaving := old != nil && old.running
+	if old != nil && !leaving {
+		delete(s.removed, t.Name)
+	}
 	s.mu.Unlock()
 	switch {
 	case stopped:
 		return fmt.Errorf("sched: add %s: %w", t.Name, core.Errorf(core.ECANCELED, "the scheduler is stopped"))
 	case dup:
 		return fmt.Errorf("sched: add %s: %w", t.Name, core.Errorf(core.EINVALID, "task %q is already scheduled", t.Name))
+	case leaving:
+		return fmt.Errorf("sched: add %s: %w", t.Name, core.Errorf(core.ECONFLICT,
+			"%s was removed but its last run has not ended yet: try again when it has", old.Title))
 	}
 	tk := &task{Task: t}
-	job, err := s.reschedule(tk, t.Interval)
+	job, err := s.reschedule(tk, t.Interval, t.Cron)
 	if err != nil {
 		return fmt.Errorf("sched: add %s: %w", t.Name, err)
 	}
@@ -238,7 +263,8 @@ func (s *Scheduler) Add(t Task) error {
 
 // SetInterval changes the interval of the task name, e.g. after the user
 // changed a setting; zero leaves the task to RunNow only. The next run is
-// one new interval from now; a run in progress goes on.
+// one new interval from now; a run in progress goes on. It replaces a cron
+// schedule the task had.
 func (s *Scheduler) SetInterval(name string, d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("sched: set interval of %s: %w", name, core.Errorf(core.EINVALID, "negative interval %v", d))
@@ -253,33 +279,95 @@ func (s *Scheduler) SetInterval(name string, d time.Duration) error {
 		return fmt.Errorf("sched: set interval: %w", core.Wrap(core.ErrNotFound, core.ENOTFOUND, fmt.Sprintf("no task %q", name)))
 	case stopped:
 		return fmt.Errorf("sched: set interval of %s: %w", name, core.Errorf(core.ECANCELED, "the scheduler is stopped"))
-	case tk.Interval == d: // cronMu keeps it from changing
+	case tk.Interval == d && tk.Cron == "": // cronMu keeps them from changing
 		return nil
 	}
-	job, err := s.reschedule(tk, d)
+	job, err := s.reschedule(tk, d, "")
 	if err != nil {
 		return fmt.Errorf("sched: set interval of %s: %w", name, err)
 	}
 	s.mu.Lock()
-	tk.job, tk.Interval = job, d
+	tk.job, tk.Interval, tk.Cron = job, d, ""
 	s.mu.Unlock()
 	return nil
 }
 
-// reschedule creates, updates or removes tk's gocron job for interval d,
-// and returns the job (nil for d == 0). s.cronMu must be held, and s.mu
-// not: gocron may wait for its executor, whose jobs take s.mu.
-func (s *Scheduler) reschedule(tk *task, d time.Duration) (gocron.Job, error) {
+// Remove removes the task name: it is no longer scheduled, nor listed, nor
+// found by RunNow (e.g. its blocklist was deleted). A run in progress goes
+// on to its end, and until then the name cannot be added again, so that
+// two runs of one task never overlap.
+func (s *Scheduler) Remove(name string) error {
+	s.cronMu.Lock()
+	defer s.cronMu.Unlock()
+	s.mu.Lock()
+	tk, stopped := s.tasks[name], s.stopped
+	s.mu.Unlock()
 	switch {
-	case d == 0 && tk.job != nil:
-		return nil, s.cron.RemoveJob(tk.job.ID())
-	case d == 0:
-		return nil, nil
-	case tk.job != nil:
-		return s.cron.Update(tk.job.ID(), gocron.DurationJob(d), s.jobTask(tk), s.jobOptions(tk)...)
-	default:
-		return s.cron.NewJob(gocron.DurationJob(d), s.jobTask(tk), s.jobOptions(tk)...)
+	case tk == nil:
+		return fmt.Errorf("sched: remove: %w", core.Wrap(core.ErrNotFound, core.ENOTFOUND, fmt.Sprintf("no task %q", name)))
+	case stopped:
+		return fmt.Errorf("sched: remove %s: %w", name, core.Errorf(core.ECANCELED, "the scheduler is stopped"))
 	}
+	if _, err := s.reschedule(tk, 0, ""); err != nil {
+		return fmt.Errorf("sched: remove %s: %w", name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tk.job = nil
+	delete(s.tasks, name)
+	for i, o := range s.order {
+		if o == tk {
+			s.order = append(s.order[:i:i], s.order[i+1:]...)
+			break
+		}
+	}
+	if tk.running {
+		s.removed[name] = tk
+	}
+	return nil
+}
+
+// checkCron checks a cron expression of Task.Cron ("" is none): five
+// fields, which gocron's parser accepts. Errors are EINVALID.
+func checkCron(expr string) error {
+	if expr == "" {
+		return nil
+	}
+	if n := len(strings.Fields(expr)); n != 5 {
+		return core.Errorf(core.EINVALID,
+			"cron schedule %q has %d fields: write five (minute hour day-of-month month day-of-week), such as \"0 */6 * * *\"", expr, n)
+	}
+	if err := gocron.NewDefaultCron(false).IsValid(expr, time.Local, time.Now()); err != nil {
+		why := err.Error()
+		if i := strings.LastIndexByte(why, '\n'); i >= 0 { // errors.Join: the parser's own reason last
+			why = why[i+1:]
+		}
+		return core.Wrap(err, core.EINVALID, fmt.Sprintf(
+			"%q is not a valid cron schedule (%s): write minute hour day-of-month month day-of-week, such as \"0 */6 * * *\"", expr, why))
+	}
+	return nil
+}
+
+// reschedule creates, updates or removes tk's gocron job for interval d or
+// cron expression cron (at most one of them set), and returns the job (nil
+// when both are zero). s.cronMu must be held, and s.mu not: gocron may wait
+// for its executor, whose jobs take s.mu.
+func (s *Scheduler) reschedule(tk *task, d time.Duration, cron string) (gocron.Job, error) {
+	var def gocron.JobDefinition
+	switch {
+	case cron != "":
+		def = gocron.CronJob(cron, false)
+	case d != 0:
+		def = gocron.DurationJob(d)
+	case tk.job != nil:
+		return nil, s.cron.RemoveJob(tk.job.ID())
+	default:
+		return nil, nil
+	}
+	if tk.job != nil {
+		return s.cron.Update(tk.job.ID(), def, s.jobTask(tk), s.jobOptions(tk)...)
+	}
+	return s.cron.NewJob(def, s.jobTask(tk), s.jobOptions(tk)...)
 }
 
 func (s *Scheduler) jobTask(tk *task) gocron.Task {
