@@ -51,7 +51,7 @@ SYNC_COUNT=${SYNC_COUNT:-3}
 OUT=${OUT:-docs/bench/f2b.txt}
 BENCHSTAT=${BENCHSTAT:-1}
 BENCHSTAT_PKG=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
-ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k history-sync history-queries history-memory geo ssh fleet ssh-history"
+ALL_GROUPS="ping ping-proc status status-short ban-noaction ban bans50k ui-apply ui-filter ui-wheel ui-jump ban10k history-sync history-queries history-memory geo ssh fleet ssh-history blocklists"
 BENCH_GROUPS=${BENCH_GROUPS:-$ALL_GROUPS}
 SKIP_SLOW=${SKIP_SLOW:-0}
 # The build tag the app is built with (see the Makefile): Fyne without its
@@ -182,6 +182,11 @@ group fleet ./remote '^BenchmarkFleetPollSSH$' 3x 1
 # 100,000 history rows synced over SSH (root, sudo user) into a fresh cache,
 # and read alone, against the same from the local file.
 group ssh-history ./remote '^BenchmarkHistory(Sync|Read)$' 1x "$COUNT"
+# Issue 7: parsing a 1,000,000-line list (and the bare line scan), and
+# importing into a real jail without a ban action: 10,000 addresses
+# batched against 2,000 fail2ban-client processes (compare per address).
+group blocklists ./core/blocklist '^Benchmark(Parse|ScanLines)$' 3x "$COUNT"
+group blocklists ./core/blocklist '^BenchmarkImport(10000|PerProcess2000)NoAction$' 1x 1
 # The app's resident memory with that cache: not a go test; its lines go
 # into the output as comments.
 if selected history-memory; then

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/bangui/bangui/core"
@@ -251,10 +252,16 @@ func (b *blocklists) Preview(ctx context.Context, s core.BlocklistSource) (ui.Bl
 		inList[e] = true
 	}
 	for _, srv := range servers {
-		st, err := b.c.client(srv).JailStatus(ctx, s.Jail)
+		cl := b.c.client(srv)
+		st, err := cl.JailStatus(ctx, s.Jail)
 		if err != nil {
 			p.Warnings = append(p.Warnings, srv.Name+": "+core.ErrorMessage(err))
 			continue
+		}
+		if cfg, err := cl.JailConfig(ctx, s.Jail); err == nil && len(parsed.Entries) >= blocklist.PerRuleWarnAt {
+			if per := blocklist.PerRuleActions(cfg.Actions); len(per) > 0 {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s bans with %s: one firewall rule per address, %d rules slow every packet; use an ipset or nftables ban action", srv.Name, strings.Join(per, ", "), len(parsed.Entries)))
+			}
 		}
 		for _, ip := range st.BannedIPs {
 			if inList[ip] {

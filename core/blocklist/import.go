@@ -101,9 +101,9 @@ const (
 	// recorded in the store before the next starts, so a failed or
 	// cancelled import knows what it banned.
 	banChunk = 1000
-	// perRuleWarnAt is the list size from which a one-rule-per-address ban
+	// PerRuleWarnAt is the list size from which a one-rule-per-address ban
 	// action gets a warning.
-	perRuleWarnAt = 1000
+	PerRuleWarnAt = 1000
 	// recordTimeout bounds each write to the store, also after a cancel.
 	recordTimeout = 10 * time.Second
 	// maxBadLines is how many refused lines a run keeps.
@@ -299,7 +299,7 @@ func (im *Importer) preflight(ctx context.Context, src core.BlocklistSource, ser
 			continue
 		}
 		if cfg, err := t.JailConfig(ctx, src.Jail); err == nil {
-			if per := perRuleActions(cfg.Actions); len(per) > 0 && n >= perRuleWarnAt {
+			if per := PerRuleActions(cfg.Actions); len(per) > 0 && n >= PerRuleWarnAt {
 				sum.Warnings = append(sum.Warnings, fmt.Sprintf(
 					"Jail %s on %s bans with %s, which adds one firewall rule per address: %d rules slow down every packet. Use an ipset or nftables ban action (such as banaction = iptables-ipset or nftables) for big lists.",
 					src.Jail, cs.Name, strings.Join(per, ", "), n))
@@ -524,7 +524,7 @@ func canonical(s string) string {
 	return s
 }
 
-// perRuleActions returns those of a jail's actions that add one firewall
+// PerRuleActions returns those of a jail's actions that add one firewall
 // rule per banned address, judged by name, from what fail2ban ships in
 // action.d: the iptables actions (iptables, -multiport, -allports, -new,
 // -multiport-log: "-I f2b-<name> 1 -s <ip> -j <blocktype>"), the
@@ -538,7 +538,7 @@ func canonical(s string) string {
 // recent list). Other actions (mail, abuseipdb, cloudflare, dummy...) do
 // not filter packets. An action renamed in jail.local (action =
 // x[actname=y]) is judged by its new name.
-func perRuleActions(actions []string) []string {
+func PerRuleActions(actions []string) []string {
 	var out []string
 	for _, a := range actions {
 		n := strings.ToLower(a)
