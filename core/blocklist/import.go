@@ -149,7 +149,13 @@ func (im *Importer) Run(ctx context.Context, src core.BlocklistSource, servers [
 	if f == nil {
 		f = &Fetcher{}
 	}
-	d, err := f.Fetch(ctx, src.URL, Validators{ETag: src.ETag, LastModified: src.LastModified})
+	prev := Validators{ETag: src.ETag, LastModified: src.LastModified}
+	if prev != (Validators{}) && im.newTarget(ctx, src, servers) {
+		// A server that joined the target since the list last changed
+		// would never get it from an "unchanged" answer.
+		prev = Validators{}
+	}
+	d, err := f.Fetch(ctx, src.URL, prev)
 	if err != nil {
 		err = fmt.Errorf("blocklist: import %s: %w", src.Name, err)
 		im.record(ctx, &sum, dl, err)
@@ -522,6 +528,20 @@ func canonical(s string) string {
 		return p.String()
 	}
 	return s
+}
+
+// newTarget reports whether a server of servers has no successful import
+// of src in the log (it joined the target group, or was added), so the
+// list must be downloaded in full. A log that cannot be read counts as
+// new: one full download is the safe side.
+func (im *Importer) newTarget(ctx context.Context, src core.BlocklistSource, servers []core.Server) bool {
+	for _, s := range servers {
+		runs, err := im.Store.BlocklistRuns(ctx, core.BlocklistRunFilter{SourceID: src.ID, ServerID: s.ID, Status: core.RunOK, Limit: 1})
+		if err != nil || len(runs) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // PerRuleActions returns those of a jail's actions that add one firewall

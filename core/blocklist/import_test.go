@@ -369,6 +369,33 @@ func TestImportServers(t *testing.T) {
 		}
 	})
 
+	t.Run("a server joins the target", func(t *testing.T) {
+		e := newEnv(t, "app1", false)
+		a := e.addServer("first", withJail.Socket)
+		list := addrs(90, 6)
+		e.site.publish(`"v1"`, list)
+		if _, err := e.run(e.ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		// Same list, same ETag, one server more: the newcomer must get it,
+		// not an "unchanged".
+		b := e.addServer("newcomer", without.Socket)
+		sum, err := e.run(e.ctx, a, b)
+		if err != nil || sum.Unchanged {
+			t.Fatalf("second import: unchanged %v, err %v", sum.Unchanged, err)
+		}
+		if got := bannedIn(t, without, "app1"); !slices.Equal(got, sorted(list)) {
+			t.Errorf("banned on the newcomer: %v, want %v", got, list)
+		}
+		if sum.NewBans != len(list) || sum.Already != len(list) {
+			t.Errorf("new %d, already %d; want %d each", sum.NewBans, sum.Already, len(list))
+		}
+		// Now both have it: the next import is a conditional one again.
+		if sum, err = e.run(e.ctx, a, b); err != nil || !sum.Unchanged {
+			t.Errorf("third import: unchanged %v, err %v", sum.Unchanged, err)
+		}
+	})
+
 	t.Run("jail missing", func(t *testing.T) {
 		e := newEnv(t, "lists", false)
 		a := e.addServer("has-jail", withJail.Socket)
