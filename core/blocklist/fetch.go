@@ -89,7 +89,25 @@ type Fetcher struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-var defaultClient = &http.Client{Transport: http.DefaultTransport}
+var defaultClient = &http.Client{Transport: http.DefaultTransport, CheckRedirect: checkRedirect}
+
+// maxRedirects is how many redirects a download follows.
+const maxRedirects = 5
+
+// checkRedirect follows redirects to http and https only, never from
+// https down to plain http (a list fetched over https must not become
+// one anybody on the path can rewrite: its addresses get banned).
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	switch {
+	case len(via) >= maxRedirects:
+		return core.Errorf(core.EINVALID, "the list site redirected more than %d times: check the URL", maxRedirects)
+	case req.URL.Scheme != "http" && req.URL.Scheme != "https":
+		return core.Errorf(core.EINVALID, "the list site redirected to %q: only http and https lists can be imported", req.URL.Scheme+":")
+	case via[0].URL.Scheme == "https" && req.URL.Scheme == "http":
+		return core.Errorf(core.EINVALID, "the list site redirected from https to plain http (%s): refused, since anybody on the way could then change the list; use the https URL it should serve", req.URL.Redacted())
+	}
+	return nil
+}
 
 // Fetch downloads the list at rawURL, an http or https URL (anything else
 // is refused before any I/O), sending prev so that an unchanged list
@@ -180,6 +198,10 @@ func (f *Fetcher) try(ctx context.Context, u *url.URL, prev Validators) (*Downlo
 	client := f.Client
 	if client == nil {
 		client = defaultClient
+	} else if client.CheckRedirect == nil {
+		c := *client
+		c.CheckRedirect = checkRedirect
+		client = &c
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -360,9 +382,12 @@ func netError(ctx, actx context.Context, host string, timeout time.Duration, err
 	var cert *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
 	var badHost x509.HostnameError
+	var refused *core.Error // a redirect checkRedirect refused
 	switch {
 	case ctx.Err() != nil:
 		return core.Wrap(err, core.ECANCELED, "the download of the list was cancelled")
+	case errors.As(err, &refused):
+		return refused
 	case errors.Is(actx.Err(), context.DeadlineExceeded) || isTimeout(err):
 		return core.Wrap(err, core.EUNAVAILABLE, fmt.Sprintf("the list site %s did not answer within %s: check the URL and the network, or try later", host, timeout))
 	case errors.As(err, &dns) && dns.IsNotFound:

@@ -480,3 +480,40 @@ func TestFetchConnectionRefused(t *testing.T) {
 	_, err = f.Fetch(context.Background(), "http://"+addr+"/list.txt", blocklist.Validators{})
 	wantCode(t, err, core.EUNAVAILABLE, "the list site "+addr+" refused the connection: check the URL")
 }
+
+// A list served over https that redirects to plain http is refused (it
+// could then be rewritten on the way); http to https is followed. The
+// servers are loopback stand-ins for list sites.
+func TestFetchRedirectDowngradeRefused(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "192.0.2.90\n")
+	}))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/down" {
+			http.Redirect(w, r, plain.URL+"/list.txt", http.StatusFound)
+			return
+		}
+		fmt.Fprint(w, "192.0.2.91\n")
+	}))
+	defer secure.Close()
+	f := &blocklist.Fetcher{Client: secure.Client()}
+	ctx := context.Background()
+	_, err := f.Fetch(ctx, secure.URL+"/down", blocklist.Validators{})
+	if core.ErrorCode(err) != core.EINVALID || !strings.Contains(core.ErrorMessage(err), "from https to plain http") {
+		t.Fatalf("downgrade: %v", err)
+	}
+	// The same client may follow an http list to https.
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, secure.URL+"/list.txt", http.StatusMovedPermanently)
+	}))
+	defer up.Close()
+	d, err := f.Fetch(ctx, up.URL+"/list.txt", blocklist.Validators{})
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer d.Body.Close()
+	if b, _ := io.ReadAll(d.Body); string(b) != "192.0.2.91\n" {
+		t.Errorf("body %q", b)
+	}
+}
