@@ -122,6 +122,10 @@ type server struct {
 	core.Server
 	t    Target
 	down error // why it cannot be imported into
+	// ignore holds the jail's ignoreip addresses and networks: fail2ban
+	// bans an address that `banip` names even when ignoreip covers it, so
+	// the importer leaves them out itself (the admin's own networks).
+	ignore []netip.Prefix
 }
 
 // Run imports src into src.Jail on servers (already narrowed to the
@@ -304,12 +308,21 @@ func (im *Importer) preflight(ctx context.Context, src core.BlocklistSource, ser
 			missing = append(missing, cs.Name)
 			continue
 		}
-		if cfg, err := t.JailConfig(ctx, src.Jail); err == nil {
-			if per := PerRuleActions(cfg.Actions); len(per) > 0 && n >= PerRuleWarnAt {
-				sum.Warnings = append(sum.Warnings, fmt.Sprintf(
-					"Jail %s on %s bans with %s, which adds one firewall rule per address: %d rules slow down every packet. Use an ipset or nftables ban action (such as banaction = iptables-ipset or nftables) for big lists.",
-					src.Jail, cs.Name, strings.Join(per, ", "), n))
+		cfg, err := t.JailConfig(ctx, src.Jail)
+		if err != nil {
+			// Without the jail's ignoreip, an import could ban what the
+			// admin protects: do not import there.
+			if ctx.Err() != nil {
+				return out, cancelled(ctx, "while checking the servers")
 			}
+			out[i].down = core.Wrap(err, core.ErrorCode(err), fmt.Sprintf("cannot read the ignoreip of jail %s on %s, so nothing is banned there: %s", src.Jail, cs.Name, core.ErrorMessage(err)))
+			continue
+		}
+		out[i].ignore = ignorePrefixes(cfg.IgnoreIP)
+		if per := PerRuleActions(cfg.Actions); len(per) > 0 && n >= PerRuleWarnAt {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf(
+				"Jail %s on %s bans with %s, which adds one firewall rule per address: %d rules slow down every packet. Use an ipset or nftables ban action (such as banaction = iptables-ipset or nftables) for big lists.",
+				src.Jail, cs.Name, strings.Join(per, ", "), n))
 		}
 	}
 	if len(missing) > 0 {
@@ -337,12 +350,20 @@ func (im *Importer) importTo(ctx context.Context, src core.BlocklistSource, s se
 		return nil, err
 	}
 	var todo []string
+	ignored := 0
 	for _, ip := range entries {
-		if !current[ip] {
+		switch {
+		case current[ip]:
+		case ignoredBy(s.ignore, ip):
+			ignored++
+		default:
 			todo = append(todo, ip)
 		}
 	}
-	r.Already = len(entries) - len(todo)
+	r.Already = len(entries) - len(todo) - ignored
+	if ignored > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("On %s, %d of the list's addresses are in jail %s's ignoreip: not banned.", s.Name, ignored, src.Jail))
+	}
 
 	// Ban chunk by chunk, recording each confirmed chunk in the store
 	// before the next one starts.
@@ -528,6 +549,35 @@ func canonical(s string) string {
 		return p.String()
 	}
 	return s
+}
+
+// ignorePrefixes reads a jail's ignoreip entries as networks; host names
+// and other entries fail2ban resolves itself are left out.
+func ignorePrefixes(entries []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, e := range entries {
+		if p, err := netip.ParsePrefix(e); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(e); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		}
+	}
+	return out
+}
+
+// ignoredBy reports whether address ip is in one of the networks.
+func ignoredBy(nets []netip.Prefix, ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range nets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // newTarget reports whether a server of servers has no successful import

@@ -458,3 +458,48 @@ func TestImportCancel(t *testing.T) {
 	}
 	t.Logf("cancelled after %d bans: %s", len(banned), r[0].Error)
 }
+
+// TestImportRespectsIgnoreIP: fail2ban bans an address that `banip` names
+// even when the jail's ignoreip covers it, so the importer leaves those
+// out (the admin's own networks must never be banned by a list).
+func TestImportRespectsIgnoreIP(t *testing.T) {
+	srv := f2btest.Start(t, f2btest.Options{})
+	srv.Client(t, "set", "app1", "addignoreip", "203.0.113.128/28") // .128 - .143
+	srv.Client(t, "set", "app1", "addignoreip", "203.0.113.150")
+	e := newEnv(t, "app1", false)
+	s := e.addServer("local", srv.Socket)
+	list := addrs(125, 30) // .125 - .154
+	e.site.publish(`"v1"`, list)
+	sum, err := e.run(e.ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, ip := range list {
+		if ip == "203.0.113.150" {
+			continue
+		}
+		var last int
+		fmt.Sscanf(ip, "203.0.113.%d", &last)
+		if last >= 128 && last <= 143 {
+			continue
+		}
+		want = append(want, ip)
+	}
+	if got := bannedIn(t, srv, "app1"); !slices.Equal(got, sorted(want)) {
+		t.Errorf("banned %v\nwant   %v", got, sorted(want))
+	}
+	if sum.NewBans != len(want) || sum.Already != 0 {
+		t.Errorf("new %d, already %d; want %d, 0", sum.NewBans, sum.Already, len(want))
+	}
+	found := false
+	for _, w := range sum.Warnings {
+		found = found || strings.Contains(w, "17 of the list's addresses are in jail app1's ignoreip")
+	}
+	if !found {
+		t.Errorf("no warning about ignoreip: %v", sum.Warnings)
+	}
+	if got := e.entries(s); len(got) != len(want) {
+		t.Errorf("recorded %d entries, want %d", len(got), len(want))
+	}
+}
