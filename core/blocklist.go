@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 )
 
 // BlocklistSource is a list of bad addresses published on the web that
@@ -122,13 +121,8 @@ func ValidateBlocklist(s BlocklistSource) (BlocklistSource, error) {
 	s.Jail = strings.TrimSpace(s.Jail)
 	s.Target = strings.TrimSpace(s.Target)
 	s.Schedule = strings.Join(strings.Fields(s.Schedule), " ")
-	switch {
-	case s.Name == "":
-		return s, Errorf(EINVALID, "the blocklist needs a name: enter one, such as blocklist.de ssh")
-	case utf8.RuneCountInString(s.Name) > MaxBlocklistNameLen:
-		return s, Errorf(EINVALID, "the blocklist name is too long: use at most %d characters", MaxBlocklistNameLen)
-	case strings.IndexFunc(s.Name, unicode.IsControl) >= 0 || !utf8.ValidString(s.Name):
-		return s, Errorf(EINVALID, "the blocklist name contains control characters: use plain text")
+	if err := checkName("blocklist name", s.Name, "the blocklist needs a name: enter one, such as blocklist.de ssh", MaxBlocklistNameLen); err != nil {
+		return s, err
 	}
 	if err := ValidateBlocklistURL(s.URL); err != nil {
 		return s, err

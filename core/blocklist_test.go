@@ -27,6 +27,7 @@ func TestValidateBlocklist(t *testing.T) {
 	}{
 		{BlocklistSource{URL: "https://x.org/l", Jail: "sshd"}, "needs a name"},
 		{BlocklistSource{Name: strings.Repeat("n", 65), URL: "https://x.org/l", Jail: "sshd"}, "too long"},
+		{BlocklistSource{Name: "a\x1b[2Jb", URL: "https://x.org/l", Jail: "sshd"}, "control characters"},
 		{BlocklistSource{Name: "a", Jail: "sshd"}, "needs a URL"},
 		{BlocklistSource{Name: "a", URL: "file:///etc/passwd", Jail: "sshd"}, `not "file:"`},
 		{BlocklistSource{Name: "a", URL: "ftp://x.org/l", Jail: "sshd"}, `not "ftp:"`},

@@ -15,6 +15,20 @@ var (
 	userRE = regexp.MustCompile(`^[a-z_][a-z0-9_.-]*\$?$`)
 )
 
+// checkName checks a name typed by the user: missing (when missing is
+// not "", it is the message), too long, or holding control characters.
+func checkName(what, value, missing string, max int) error {
+	switch {
+	case value == "" && missing != "":
+		return Errorf(EINVALID, "%s", missing)
+	case utf8.RuneCountInString(value) > max:
+		return Errorf(EINVALID, "the %s is too long: use at most %d characters", what, max)
+	case strings.IndexFunc(value, unicode.IsControl) >= 0 || !utf8.ValidString(value):
+		return Errorf(EINVALID, "the %s contains control characters: use plain text", what)
+	}
+	return nil
+}
+
 // ValidateServer checks what the user typed for a server before it is
 // saved, and normalises spaces; errors are EINVALID and name the field
 // and what is allowed. Nothing here reaches a shell: the SSH code passes
@@ -28,19 +42,15 @@ func ValidateServer(s Server) (Server, error) {
 	s.Socket = strings.TrimSpace(s.Socket)
 	s.ConfigDir = strings.TrimSpace(s.ConfigDir)
 	s.Group = strings.Join(strings.Fields(s.Group), " ")
+	if err := checkName("server name", s.Name, "the server needs a name: enter one, such as web-1", MaxServerNameLen); err != nil {
+		return s, err
+	}
+	if err := checkName("group name", s.Group, "", MaxServerNameLen); err != nil {
+		return s, err
+	}
 	switch {
-	case s.Name == "":
-		return s, Errorf(EINVALID, "the server needs a name: enter one, such as web-1")
-	case utf8.RuneCountInString(s.Name) > MaxServerNameLen:
-		return s, Errorf(EINVALID, "the server name is too long: use at most %d characters", MaxServerNameLen)
-	case strings.IndexFunc(s.Name, unicode.IsControl) >= 0 || !utf8.ValidString(s.Name):
-		return s, Errorf(EINVALID, "the server name contains control characters: use plain text")
 	case s.Kind != ServerLocal && s.Kind != ServerSSH:
 		return s, Errorf(EINVALID, "unknown server kind %q: choose %q or %q", s.Kind, ServerLocal, ServerSSH)
-	case utf8.RuneCountInString(s.Group) > MaxServerNameLen:
-		return s, Errorf(EINVALID, "the group name is too long: use at most %d characters", MaxServerNameLen)
-	case strings.IndexFunc(s.Group, unicode.IsControl) >= 0 || !utf8.ValidString(s.Group):
-		return s, Errorf(EINVALID, "the group name contains control characters: use plain text")
 	case s.Port < 0 || s.Port > 65535:
 		return s, Errorf(EINVALID, "port %d is out of range: use 1 to 65535, or leave it empty for your ssh config (default 22)", s.Port)
 	}

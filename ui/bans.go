@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/fleet"
 )
 
 // BanSource is what the bans view needs from a server: f2b.Client, or the
@@ -387,18 +388,9 @@ const scopeParallel = 8
 // down and the others are shown; the snapshot fails only when all do.
 func loadScope(ctx context.Context, scope []banScope, loc core.Locator) (snap banSnapshot) {
 	parts := make([]banSnapshot, len(scope))
-	sem := make(chan struct{}, scopeParallel)
-	var wg sync.WaitGroup
-	for i, sc := range scope {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			parts[i] = loadBans(ctx, sc.src, sc.fails)
-		}()
-	}
-	wg.Wait()
+	fleet.Each(len(scope), scopeParallel, func(i int) {
+		parts[i] = loadBans(ctx, scope[i].src, scope[i].fails)
+	})
 	jails := map[string]bool{}
 	snap.failures = map[string]int{}
 	for i, p := range parts {

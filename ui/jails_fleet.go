@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/bangui/bangui/core"
+	"github.com/bangui/bangui/core/fleet"
 )
 
 // fleetJail is one row of the jails of several servers: a server's jail,
@@ -134,27 +135,19 @@ func (f *fleetJails) stop() {
 // within its own timeout: a dead server holds up nobody.
 func loadFleetJails(ctx context.Context, servers []core.Server, sources []JailSource) []fleetJail {
 	parts := make([][]fleetJail, len(servers))
-	sem := make(chan struct{}, scopeParallel)
-	var wg sync.WaitGroup
-	for i, s := range servers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			defer cancel()
-			jails, err := sources[i].Overview(cctx)
-			if err != nil {
-				parts[i] = []fleetJail{{server: s, err: err}}
-				return
-			}
-			for _, j := range jails {
-				parts[i] = append(parts[i], fleetJail{server: s, jail: j})
-			}
-		}()
-	}
-	wg.Wait()
+	fleet.Each(len(servers), scopeParallel, func(i int) {
+		s := servers[i]
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		jails, err := sources[i].Overview(cctx)
+		if err != nil {
+			parts[i] = []fleetJail{{server: s, err: err}}
+			return
+		}
+		for _, j := range jails {
+			parts[i] = append(parts[i], fleetJail{server: s, jail: j})
+		}
+	})
 	return slices.Concat(parts...)
 }
 

@@ -128,7 +128,7 @@ func (a *Actions) run(ctx context.Context, targets []Target, onResult func(core.
 	do func(ctx context.Context, t Target, r *core.FleetResult) error) ([]core.FleetResult, error) {
 	out := make([]core.FleetResult, len(targets))
 	rep := &reporter[core.FleetResult]{fn: onResult}
-	each(len(targets), a.Limit, func(i int) {
+	Each(len(targets), a.Limit, func(i int) {
 		t := targets[i]
 		r := core.FleetResult{Server: t.Server}
 		if err := ctx.Err(); err != nil {

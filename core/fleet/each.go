@@ -5,11 +5,11 @@ import "sync"
 // DefaultLimit is how many servers are worked on at once when Limit is 0.
 const DefaultLimit = 8
 
-// each calls fn(i) for every i in [0, n) on at most limit goroutines and
+// Each calls fn(i) for every i in [0, n) on at most limit goroutines and
 // returns once every call has returned. Work is handed out in order, so
 // with a limit of 1 it is a plain loop. fn must notice a cancelled context
 // itself (and return at once).
-func each(n, limit int, fn func(i int)) {
+func Each(n, limit int, fn func(i int)) {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}

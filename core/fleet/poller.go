@@ -67,7 +67,7 @@ type track struct {
 func (p *Poller) Poll(ctx context.Context, servers []core.Server, onStatus func(core.ServerStatus)) ([]core.ServerStatus, error) {
 	out := make([]core.ServerStatus, len(servers))
 	rep := &reporter[core.ServerStatus]{fn: onStatus}
-	each(len(servers), p.Limit, func(i int) {
+	Each(len(servers), p.Limit, func(i int) {
 		st := p.check(ctx, servers[i])
 		out[i] = st
 		rep.report(st)
