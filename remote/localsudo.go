@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"os/user"
 	"strings"
@@ -72,13 +73,22 @@ func (d LocalSudoRelay) DialF2B(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, core.Wrap(err, core.EINTERNAL, "cannot set up the sudo relay")
 	}
-	stdout, err := cmd.StdoutPipe()
+	// Our own pipe, not StdoutPipe: Wait closes StdoutPipe's read end
+	// when the relay exits, and a read racing it would see "file already
+	// closed" instead of EOF and the reason sudo printed.
+	stdout, stdoutW, err := os.Pipe()
 	if err != nil {
+		_ = stdin.Close()
 		return nil, core.Wrap(err, core.EINTERNAL, "cannot set up the sudo relay")
 	}
+	cmd.Stdout = stdoutW
 	stderr := &capBuffer{max: 4096}
 	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	_ = stdoutW.Close() // the relay holds its own copy
+	if err != nil {
+		_ = stdout.Close()
+		_ = stdin.Close()
 		if errors.Is(err, exec.ErrNotFound) {
 			return nil, core.Errorf(core.EUNAVAILABLE, "sudo is not installed on this computer: install it (apt install sudo), or run BanGUI as root")
 		}
@@ -112,6 +122,14 @@ func (d LocalSudoRelay) DialF2B(ctx context.Context) (net.Conn, error) {
 		if cmd.Process != nil {
 			_ = cmd.Process.Signal(syscall.SIGTERM) // sudo passes it on to the relay
 		}
+		go func() { // the read end goes when the relay has gone
+			select {
+			case werr := <-exited:
+				exited <- werr
+			case <-time.After(5 * time.Second):
+			}
+			_ = stdout.Close()
+		}()
 		return nil
 	}
 	addr := sshAddr(fmt.Sprintf("sudo-%s:%s", relay, d.Socket))

@@ -95,6 +95,17 @@ func TestRemove(t *testing.T) {
 		sched.Task{Name: "b", Interval: time.Hour, Run: nop},
 		sched.Task{Name: "slow", Run: slow})
 	start(t, s)
+	// Both scheduled tasks never ran, so they run once at start: let those
+	// runs end, or Remove(a) would (rightly) keep the name taken.
+	waitFor(t, "the first runs of a and b", func() bool {
+		done := 0
+		for _, ti := range mustTasks(t, s) {
+			if (ti.Name == "a" || ti.Name == "b") && !ti.Running && ti.Status == core.StatusOK {
+				done++
+			}
+		}
+		return done == 2
+	})
 
 	if err := s.Remove("a"); err != nil {
 		t.Fatalf("Remove(a): %v", err)
