@@ -45,7 +45,12 @@ func main() {
 	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban")
 	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width")
 	flag.Float64Var(&cfg.windowH, "height", 720, "initial window height")
+	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("bangui", version)
+		return
+	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bangui:", core.ErrorMessage(err))

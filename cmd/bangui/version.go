@@ -1,0 +1,5 @@
+package main
+
+// version is BanGUI's version. FyneApp.toml's [Details] Version must say
+// the same (a test checks), since `fyne package` stamps the package with it.
+const version = "0.1.0"
