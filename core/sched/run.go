@@ -45,7 +45,7 @@ func (s *Scheduler) unclaim(tk *task) {
 // cancelled when SetInterval replaces the job, which must not stop a run.)
 func (s *Scheduler) runScheduled(tk *task) {
 	lctx := s.lease.current()
-	if lctx == nil || lctx.Err() != nil {
+	if lctx == nil || lctx.Err() != nil || s.skipPaused(tk) {
 		return
 	}
 	if err := s.claim(tk); err != nil {
