@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,12 +19,11 @@ import (
 )
 
 // Settings of the background work (the settings table; durations in Go's
-// syntax, "5m", "90s").
+// syntax, "5m", "90s"). The history's sync interval and retention are
+// preferences: core.SettingSyncInterval and core.SettingRetentionDays.
 const (
-	settingSyncInterval  = "history.sync_interval"  // default 5m
-	settingRetentionDays = "history.retention_days" // default 0: keep forever
-	settingLockTTL       = "scheduler.ttl"          // default 60s
-	settingHeartbeat     = "scheduler.heartbeat"    // default 10s
+	settingLockTTL   = "scheduler.ttl"       // default 60s
+	settingHeartbeat = "scheduler.heartbeat" // default 10s
 )
 
 // retentionInterval is how often the retention task runs.
@@ -34,8 +35,13 @@ type background struct {
 	db     *store.DB
 	sched  *sched.Scheduler
 	syncer *histsync.Syncer
-	every  time.Duration
 	geo    *geoService
+	// every is the history sync interval (and the geo task's); mu guards
+	// it, since saving the preferences changes it (setSyncInterval).
+	mu    sync.Mutex
+	every time.Duration
+	// applying serializes setSyncInterval.
+	applying sync.Mutex
 	// target returns how a server's history is read (clients.historyTarget).
 	target func(core.Server) (histsync.Target, func())
 	// geoAgain: a geo run was asked for while one ran.
@@ -65,7 +71,7 @@ func newBackground(ctx context.Context, db *store.DB) (*background, error) {
 	if err != nil {
 		return nil, err
 	}
-	every := durationSetting(ctx, db, settingSyncInterval, histsync.DefaultInterval)
+	every := startPreferences(ctx, db).Sync
 	b := &background{db: db, sched: s, every: every, syncer: &histsync.Syncer{Store: db, Interval: every}, target: localHistoryTarget}
 	err = s.Add(sched.Task{
 		Name:     "retention",
@@ -110,7 +116,7 @@ func (b *background) addSync(s core.Server) {
 	err := b.sched.Add(sched.Task{
 		Name:     name,
 		Title:    "Copy the ban history of " + s.Name,
-		Interval: b.every,
+		Interval: b.interval(),
 		Run: func(ctx context.Context) (string, error) {
 			cur, err := b.db.Server(ctx, s.ID)
 			if errors.Is(err, core.ErrNotFound) {
@@ -121,7 +127,9 @@ func (b *background) addSync(s core.Server) {
 			}
 			t, done := b.target(cur)
 			defer done()
-			res, err := b.syncer.Sync(ctx, t)
+			sy := *b.syncer // with the interval of now (it warns when fail2ban purges sooner)
+			sy.Interval = b.interval()
+			res, err := sy.Sync(ctx, t)
 			if err != nil {
 				return "", err
 			}
@@ -139,9 +147,43 @@ func (b *background) addSync(s core.Server) {
 	}
 }
 
+// interval returns the history sync interval.
+func (b *background) interval() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.every
+}
+
+// setSyncInterval makes d the interval of every history sync, of those
+// added later too, and of the geo task that follows them. A sync task of
+// a removed server (interval 0: on demand) stays off.
+func (b *background) setSyncInterval(ctx context.Context, d time.Duration) error {
+	b.applying.Lock()
+	defer b.applying.Unlock()
+	b.mu.Lock()
+	b.every = d
+	b.mu.Unlock()
+	// A task added from here on reads the new interval; those listed get
+	// it below.
+	tasks, err := b.sched.Tasks(ctx)
+	if err != nil {
+		return core.Wrap(err, core.EINTERNAL, "the settings are saved, but the background tasks could not be listed: the new sync interval applies when BanGUI starts again")
+	}
+	for _, t := range tasks {
+		follows := strings.HasPrefix(t.Name, "sync:") || t.Name == "geo"
+		if !follows || t.Interval == 0 || t.Interval == d {
+			continue
+		}
+		if err := b.sched.SetInterval(t.Name, d); err != nil && !errors.Is(err, core.ErrNotFound) {
+			return core.Wrap(err, core.EINTERNAL, fmt.Sprintf("the settings are saved, but the task %q kept its interval: the new sync interval applies when BanGUI starts again", t.Title))
+		}
+	}
+	return nil
+}
+
 // retention deletes cached bans older than the retention setting.
 func (b *background) retention(ctx context.Context) (string, error) {
-	v, err := b.db.Setting(ctx, settingRetentionDays)
+	v, err := b.db.Setting(ctx, core.SettingRetentionDays)
 	if err != nil {
 		return "Keeping every ban (retention: forever)", nil
 	}
