@@ -269,10 +269,14 @@ func (v *activityView) apply(gen int, f core.ActivityFilter, list []core.Activit
 		v.showBody(v.table)
 		return
 	}
-	if f.Text != "" || f.Action != "" || f.Status != "" {
+	const what = "bans, unbans and jail changes made in BanGUI appear here."
+	switch {
+	case f.Text != "" || f.Action != "" || f.Status != "":
 		v.state.empty("No matching actions", "No recorded action matches the filter. Clear it, or tick All servers.")
-	} else {
-		v.state.empty("No actions yet", "No actions recorded yet: bans, unbans and edits made in BanGUI appear here")
+	case f.ServerID != 0:
+		v.state.empty("No actions yet", "Nothing recorded on "+v.server.Name+" yet: "+what+" Tick All servers to see the others.")
+	default:
+		v.state.empty("No actions yet", "Nothing recorded yet: "+what)
 	}
 	v.showBody(v.state)
 }

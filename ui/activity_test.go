@@ -183,7 +183,7 @@ func TestActivityViewEmpty(t *testing.T) {
 	v := newTestActivity(t, &fakeActivities{activities: func(core.ActivityFilter) ([]core.Activity, error) { return nil, nil }})
 	v.setServer(core.Server{ID: 1, Name: "web1"})
 	if v.body.Objects[0] != v.state || v.state.title.Text != "No actions yet" ||
-		v.state.message.Text != "No actions recorded yet: bans, unbans and edits made in BanGUI appear here" {
+		v.state.message.Text != "Nothing recorded on web1 yet: bans, unbans and jail changes made in BanGUI appear here. Tick All servers to see the others." {
 		t.Fatalf("empty state: %q / %q", v.state.title.Text, v.state.message.Text)
 	}
 	if v.count.Text != "0 entries" || !v.csvB.Disabled() || !v.jsonB.Disabled() {

@@ -71,6 +71,8 @@ type bansView struct {
 	cancelB      *widget.Button
 	whereIn      *widget.Entry
 	whereOut     *widget.Label
+	state        *statePanel     // loading, nothing banned, or why the bans cannot be read
+	body         *fyne.Container // holds state or the table
 	root         fyne.CanvasObject
 
 	// UI goroutine only.
@@ -93,6 +95,9 @@ type bansView struct {
 	// loadStatus is true while the status line says something about
 	// loading (which the next fetch replaces), not an action's result.
 	loadStatus bool
+	// phase is what the body shows: the state panel while loading or
+	// after an error, the table (or why it is empty) once bans are read.
+	phase bansPhase
 
 	// scope lists the servers shown: the selected one, or several
 	// (multi) when scopeSel picks a group or all. servers and sources
@@ -111,6 +116,15 @@ type bansView struct {
 	phrase  *widget.Entry // the "type UNBAN ALL" entry of the last question
 	banForm *banForm
 }
+
+// bansPhase is where the bans view is: loading, failed or showing bans.
+type bansPhase int
+
+const (
+	bansLoading bansPhase = iota
+	bansFailed
+	bansShown
+)
 
 func banKey(b core.Ban) string { return b.Server + "|" + b.Jail + "|" + b.IP }
 
@@ -222,7 +236,10 @@ func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	where := container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon("Find", theme.SearchIcon(), v.onWhere), v.whereIn)
 	job := container.NewBorder(nil, nil, nil, v.cancelB, v.progress)
 	bottom := container.NewVBox(widget.NewSeparator(), job, v.status, container.NewGridWithColumns(2, where, v.whereOut))
-	v.root = container.NewBorder(container.NewVBox(top, actions), bottom, nil, nil, v.table)
+	v.state = newStatePanel()
+	v.state.loading("Looking for fail2ban servers…")
+	v.body = container.NewStack(v.state)
+	v.root = container.NewBorder(container.NewVBox(top, actions), bottom, nil, nil, v.body)
 	v.setEnabled(false)
 	return v
 }
@@ -272,6 +289,16 @@ func (v *bansView) setServer(s core.Server, src BanSource, fails FailureSource) 
 // gives a server's client and failure source.
 func (v *bansView) setServers(list []core.Server, sources func(core.Server) (BanSource, FailureSource)) {
 	v.servers, v.sources = list, sources
+	if len(list) == 0 {
+		v.stop()
+		v.gen++
+		v.scope, v.all, v.marked = nil, nil, map[string]bool{}
+		v.phase = bansFailed // nothing to read: the panel stays
+		v.setEnabled(false)
+		v.table.set(nil)
+		v.state.noServer()
+		showIn(v.body, v.state)
+	}
 	opts := scopeOptions(list)
 	v.scopeSel.Options = append([]string{scopeSelected}, opts...)
 	v.scopeSel.Refresh()
@@ -317,13 +344,18 @@ func (v *bansView) start(scope []banScope, multi bool) {
 	for i, sc := range scope {
 		names[i] = sc.server
 	}
-	v.setLoadStatus("Loading bans of " + serverNames(names) + "…")
+	v.setLoadStatus("")
 	v.whereOut.SetText("")
+	v.phase = bansLoading
+	v.state.loading("Reading the bans of " + serverNames(names) + "…")
+	showIn(v.body, v.state)
 	v.show()
 	ok := len(scope) > 0 && scope[0].src != nil
 	v.setEnabled(ok)
 	v.ctx, v.cancel = context.WithCancel(v.parent)
 	if !ok {
+		v.phase = bansFailed
+		v.state.noServer()
 		return
 	}
 	ctx, gen := v.ctx, v.gen
@@ -332,6 +364,18 @@ func (v *bansView) start(scope []banScope, multi bool) {
 		v.work.Add(1)
 		go func() { defer v.work.Done(); v.loop(ctx, gen) }()
 	}
+}
+
+// onRetry reads the bans again now, from the state panel's Retry.
+func (v *bansView) onRetry() {
+	if v.ctx == nil || v.ctx.Err() != nil || len(v.scope) == 0 || v.scope[0].src == nil {
+		return
+	}
+	v.phase = bansLoading
+	v.state.loading("Reading the bans of " + v.scopeName() + "…")
+	showIn(v.body, v.state)
+	ctx, gen := v.ctx, v.gen
+	v.spawn(func() { v.fetch(ctx, gen) })
 }
 
 func (v *bansView) stop() {
@@ -461,9 +505,15 @@ func (v *bansView) apply(gen int, snap banSnapshot) {
 		return
 	}
 	if snap.err != nil {
-		v.setLoadStatus("Could not read the bans: " + core.ErrorMessage(snap.err))
+		if v.loadStatus {
+			v.setLoadStatus("")
+		}
+		v.phase = bansFailed
+		v.state.failed("Cannot read the bans of "+v.scopeName(), snap.err, v.onRetry)
+		showIn(v.body, v.state)
 		return
 	}
+	v.phase = bansShown
 	// A fetch replaces what the last fetch said; the result line of an
 	// action stays until the next action.
 	if v.loadStatus {
@@ -516,6 +566,37 @@ func (v *bansView) show() {
 	rows := v.shown()
 	v.table.set(rows)
 	v.count.SetText(fmt.Sprintf("%s of %s · %s selected", formatCount(len(rows)), formatCount(len(v.all)), formatCount(len(v.marked))))
+	if v.phase != bansShown {
+		return // the state panel says loading or why not
+	}
+	switch {
+	case len(rows) > 0:
+		showIn(v.body, v.table)
+		return
+	case len(v.all) > 0:
+		v.state.emptyWith("No matching bans",
+			"None of the "+plural(len(v.all), "ban", "bans")+" matches the filter. Clear it to see them all.",
+			"Clear filter", theme.ContentClearIcon(), v.onClearFilter)
+	case v.multi && v.onFleet != nil:
+		v.state.emptyWith("No bans on "+v.scopeName(),
+			"No address is banned on these servers right now. Ban one on several servers with Many servers…",
+			"Many servers…", theme.ComputerIcon(), func() { v.onFleet(nil, v.jails) })
+	case v.multi:
+		v.state.empty("No bans on "+v.scopeName(), "No address is banned on these servers right now.")
+	default:
+		v.state.emptyWith("No bans on "+v.scopeName(),
+			"No address is banned in any jail right now. Ban one with Ban…",
+			"Ban…", theme.ContentAddIcon(), v.onBan)
+	}
+	showIn(v.body, v.state)
+}
+
+// onClearFilter shows every ban again: no text, all jails, all countries.
+func (v *bansView) onClearFilter() {
+	v.filter.SetText("")
+	v.jailSel.SetSelected("All jails")
+	v.countrySel.SetSelected(allCountries)
+	v.show()
 }
 
 func (v *bansView) onSort(col int) {

@@ -252,12 +252,13 @@ func TestBansViewStatusLine(t *testing.T) {
 	src.allBans = func() ([]core.Ban, error) { return nil, core.Errorf(core.EUNAVAILABLE, "fail2ban is not running") }
 	src.unban = func(ips ...string) (int, error) { return 1, nil }
 	v := newTestBans(t, src)
-	if v.status.Text != "Could not read the bans: fail2ban is not running" {
-		t.Fatalf("load error: %q", v.status.Text)
+	if v.body.Objects[0] != v.state || v.state.title.Text != "Cannot read the bans of web1" ||
+		v.state.message.Text != "fail2ban is not running" || v.status.Text != "" {
+		t.Fatalf("load error: %q / %q, status %q", v.state.title.Text, v.state.message.Text, v.status.Text)
 	}
 	src.allBans = good
 	v.update(context.Background())
-	if v.status.Text != "" {
+	if v.body.Objects[0] != v.table || v.status.Text != "" {
 		t.Fatalf("load error not cleared: %q", v.status.Text)
 	}
 	v.onRowTapped(0)

@@ -69,9 +69,13 @@ type blocklistsView struct {
 	cancelB  *widget.Button
 	progress *widget.ProgressBar
 	status   *widget.Label
-	state    *statePanel
-	body     *fyne.Container
+	state    *statePanel     // loading, or why the blocklists cannot be read
+	body     *fyne.Container // holds state or content
+	content  fyne.CanvasObject
 	list     fyne.CanvasObject
+	srcState *statePanel     // no source yet, in place of the sources table
+	srcBox   *fyne.Container // holds srcState or the sources table
+	loaded   bool            // the sources have been read once
 
 	runs      *dataTable[core.BlocklistRun]
 	runSource *widget.Select
@@ -111,7 +115,7 @@ func newBlocklistsView(w fyne.Window, svc BlocklistService) *blocklistsView {
 			v.updateButtons()
 		}
 	}
-	v.addB = widget.NewButtonWithIcon("Add…", theme.ContentAddIcon(), func() { v.openForm(core.BlocklistSource{Enabled: true, UnbanDropped: true}) })
+	v.addB = widget.NewButtonWithIcon("Add…", theme.ContentAddIcon(), v.onAdd)
 	v.editB = widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() {
 		if s, ok := v.current(); ok {
 			v.openForm(s)
@@ -121,7 +125,7 @@ func newBlocklistsView(w fyne.Window, svc BlocklistService) *blocklistsView {
 	v.toggleB = widget.NewButton("Disable", v.onToggle)
 	v.importB = widget.NewButtonWithIcon("Import now", theme.DownloadIcon(), v.onImport)
 	v.importB.Importance = widget.HighImportance
-	v.cancelB = widget.NewButtonWithIcon("Stop", theme.CancelIcon(), func() {
+	v.cancelB = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
 		if v.stopJob != nil {
 			v.stopJob()
 		}
@@ -174,16 +178,24 @@ func newBlocklistsView(w fyne.Window, svc BlocklistService) *blocklistsView {
 
 	buttons := container.NewHBox(v.addB, v.editB, v.removeB, v.toggleB, widget.NewSeparator(), v.importB, v.cancelB)
 	top := container.NewVBox(buttons, container.NewBorder(nil, nil, nil, nil, v.progress), v.status)
-	v.list = container.NewBorder(top, nil, nil, nil, v.sources)
+	v.srcState = newStatePanel()
+	v.srcBox = container.NewStack(v.sources)
+	v.list = container.NewBorder(top, nil, nil, nil, v.srcBox)
 	logHead := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Import log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(v.runSource, v.runStatus, v.runCount))
 	logPane := container.NewBorder(logHead, nil, nil, nil, v.runs)
 	split := container.NewVSplit(v.list, logPane)
 	split.Offset = 0.45
 	v.state = newStatePanel()
+	v.content = split
 	v.body = container.NewStack(split)
 	v.updateButtons()
 	return v
+}
+
+// onAdd opens the form for a new source.
+func (v *blocklistsView) onAdd() {
+	v.openForm(core.BlocklistSource{Enabled: true, UnbanDropped: true})
 }
 
 // root is the view's content.
@@ -219,16 +231,22 @@ func (v *blocklistsView) updateButtons() {
 // reload reads the sources and the log.
 func (v *blocklistsView) reload() {
 	ctx := v.viewCtx()
+	if !v.loaded {
+		v.state.loading("Reading the blocklists…")
+		showIn(v.body, v.state)
+	}
 	v.spawn(func() {
 		list, err := v.svc.Sources(ctx)
 		runs, _ := v.svc.Runs(ctx, core.BlocklistRunFilter{Limit: 500})
 		do(ctx, func() {
 			if err != nil {
+				v.loaded = false
 				v.state.failed("Cannot read the blocklists", err, v.reload)
 				showIn(v.body, v.state)
 				return
 			}
-			showIn(v.body, v.body.Objects[0])
+			v.loaded = true
+			showIn(v.body, v.content)
 			v.apply(list, runs)
 		})
 	})
@@ -251,8 +269,13 @@ func (v *blocklistsView) apply(list []core.BlocklistSource, runs []core.Blocklis
 	}
 	v.runSource.Options = opts
 	v.runSource.Refresh()
-	if len(list) == 0 && v.stopJob == nil {
-		v.status.SetText("No blocklist yet: Add… one, such as https://lists.blocklist.de/lists/ssh.txt into your sshd jail.")
+	if len(list) == 0 {
+		v.srcState.emptyWith("No blocklist yet",
+			"A blocklist bans the addresses of a public list on a schedule, such as https://lists.blocklist.de/lists/ssh.txt into your sshd jail. Add one with Add…",
+			"Add…", theme.ContentAddIcon(), v.onAdd)
+		showIn(v.srcBox, v.srcState)
+	} else {
+		showIn(v.srcBox, v.sources)
 	}
 	v.updateButtons()
 }
@@ -280,6 +303,10 @@ func (v *blocklistsView) loadRuns() {
 				return
 			}
 			v.runs.set(runs)
+			if len(runs) == 0 && f.SourceID == 0 && f.Status == "" {
+				v.runCount.SetText("no import yet")
+				return
+			}
 			v.runCount.SetText(plural(len(runs), "run", "runs"))
 		})
 	})

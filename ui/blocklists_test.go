@@ -112,8 +112,8 @@ func TestBlocklistsView(t *testing.T) {
 	svc := &fakeBlocklists{}
 	v := newTestBlocklists(t, svc)
 	v.reload()
-	if !strings.Contains(v.status.Text, "No blocklist yet") || !v.editB.Disabled() || !v.importB.Disabled() {
-		t.Fatalf("empty state: %q", v.status.Text)
+	if v.srcBox.Objects[0] != v.srcState || v.srcState.title.Text != "No blocklist yet" || !v.editB.Disabled() || !v.importB.Disabled() {
+		t.Fatalf("empty state: %q", v.srcState.title.Text)
 	}
 
 	// Add: bad input is named, nothing saved.

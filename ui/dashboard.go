@@ -178,6 +178,10 @@ func (v *dashboardView) refresh() {
 	v.spawn(func() {
 		d, err := v.r.Dashboard(ctx, f)
 		states, serr := v.r.SyncStates(ctx)
+		var newest time.Time
+		if err == nil && d.Total == 0 {
+			newest, _ = v.r.Newest(ctx) // is the cache empty, or only this range?
+		}
 		do(ctx, func() {
 			if serr == nil {
 				v.syncs = map[int64]core.SyncStatus{}
@@ -185,7 +189,7 @@ func (v *dashboardView) refresh() {
 					v.syncs[s.ServerID] = s
 				}
 			}
-			v.applyDashboard(gen, d, err)
+			v.applyDashboard(gen, d, newest, err)
 		})
 	})
 	v.probeServers(ctx)
@@ -238,7 +242,7 @@ func (p prober) Ping(ctx context.Context) error {
 	return err
 }
 
-func (v *dashboardView) applyDashboard(gen int, d core.Dashboard, err error) {
+func (v *dashboardView) applyDashboard(gen int, d core.Dashboard, newest time.Time, err error) {
 	if gen != v.gen {
 		return
 	}
@@ -262,7 +266,30 @@ func (v *dashboardView) applyDashboard(gen int, d core.Dashboard, err error) {
 	}
 	v.origins.SetData(origins)
 	v.renderStatus()
+	if d.Total == 0 {
+		v.showEmpty(newest)
+		return
+	}
 	v.showBody(v.charts)
+}
+
+// showEmpty says why there is nothing to chart (newest: the newest cached
+// ban, zero when the cache has none) and what to do about it.
+func (v *dashboardView) showEmpty(newest time.Time) {
+	switch {
+	case newest.IsZero() && len(v.servers) == 0:
+		v.state.noServer()
+	case newest.IsZero():
+		v.state.emptyWith(noHistoryTitle, historySyncs+"; the charts fill after the first sync. Sync now to copy them at once.",
+			"Sync now", theme.ViewRefreshIcon(), v.syncNow)
+	default:
+		next := "Widen the time range"
+		if v.serverSel.Selected != allServers {
+			next += " or pick " + allServers
+		}
+		v.state.empty("No bans in this range", "No ban is cached in this range ("+v.rng.describe()+"). "+next+".")
+	}
+	v.showBody(v.state)
 }
 
 func trendTitle(step time.Duration) string {
@@ -292,7 +319,9 @@ func (v *dashboardView) renderStatus() {
 		lines = append(lines, v.statusLine(s, p, ok))
 	}
 	if len(v.servers) == 0 {
-		lines = append(lines, widget.NewLabel("No server yet: BanGUI lists this machine's fail2ban when its socket answers."))
+		none := widget.NewLabel(noServerTitle + ". " + noServerMessage)
+		none.Wrapping = fyne.TextWrapWord
+		lines = append(lines, none)
 	}
 	v.statusBox.Objects = lines
 	v.statusBox.Refresh()

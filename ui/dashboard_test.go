@@ -150,8 +150,8 @@ func TestDashboardBadRangeAndEmpty(t *testing.T) {
 	db, servers := historyCache(t, 0)
 	v := newTestDashboard(t, db, nil, servers, nil)
 	v.refresh()
-	if v.body.Objects[0] != v.charts || sumBuckets(v.trend.buckets) != 0 {
-		t.Fatalf("an empty cache shows empty charts, got %v", v.body.Objects[0])
+	if v.body.Objects[0] != v.state || v.state.title.Text != "No ban history yet" || sumBuckets(v.trend.buckets) != 0 {
+		t.Fatalf("an empty cache says so: %q", v.state.title.Text)
 	}
 	v.rng.from, v.rng.to = testNow, testNow.Add(-time.Hour) // reversed
 	v.rng.sel.Selected = rangeCustom

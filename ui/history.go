@@ -62,6 +62,10 @@ type historyView struct {
 	loadedOnce bool               // a reload has run: onSynced may update
 	filter     core.HistoryFilter // the filter the table shows
 	export     *exportJob
+
+	// onSync, when set, runs the history sync now (the dashboard's Sync
+	// now); the empty history offers it.
+	onSync func()
 }
 
 func newHistoryView(w fyne.Window, r core.History) *historyView {
@@ -193,10 +197,17 @@ func (v *historyView) applyCount(gen int, f core.HistoryFilter, n int, newest ti
 	v.setExportable(n > 0)
 	v.count.SetText(plural(n, "ban", "bans") + v.ageText(newest))
 	if n == 0 {
-		if f.From.IsZero() && f.To.IsZero() && len(f.ServerIDs) == 0 && f.Jail == "" && f.IP == "" && f.Origin == "" && f.Country == "" {
-			v.state.empty("No ban history yet", "BanGUI copies each server's ban history from fail2ban's database every few minutes: it appears here after the first sync")
-		} else {
-			v.state.empty("No matching bans", "No cached ban matches the filter: widen the time range or clear a filter")
+		switch {
+		case !f.From.IsZero() || !f.To.IsZero() || len(f.ServerIDs) > 0 || f.Jail != "" || f.IP != "" || f.Origin != "" || f.Country != "":
+			v.state.empty("No matching bans", "No cached ban matches the filter: widen the time range or clear a filter.")
+		case len(v.servers) == 0:
+			v.state.noServer()
+		case v.onSync != nil:
+			v.state.emptyWith(noHistoryTitle, historySyncs+"; they appear here after the first sync. Sync now to copy them at once.",
+				"Sync now", theme.ViewRefreshIcon(), v.onSync)
+		default:
+			v.state.emptyWith(noHistoryTitle, historySyncs+"; they appear here after the first sync.",
+				"Refresh", theme.ViewRefreshIcon(), v.reload)
 		}
 		v.showBody(v.state)
 		return

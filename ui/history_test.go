@@ -145,8 +145,8 @@ func TestHistoryViewFilters(t *testing.T) {
 }
 
 func TestHistoryViewEmptyCache(t *testing.T) {
-	db, _ := historyCache(t, 0)
-	v, _ := newTestHistory(t, db, nil)
+	db, servers := historyCache(t, 0)
+	v, _ := newTestHistory(t, db, servers)
 	v.reload()
 	if !strings.Contains(v.state.title.Text, "No ban history yet") || v.csvB.Disabled() == false {
 		t.Errorf("empty cache: %q, export enabled %v", v.state.title.Text, !v.csvB.Disabled())

@@ -200,15 +200,8 @@ func (v *jailsView) showEmpty(retry func()) {
 	v.title.SetText("No server yet")
 	v.subtitle.SetText("")
 	v.refreshB.Disable()
-	v.state.empty("No fail2ban server yet",
-		"BanGUI found no fail2ban answering on this machine. Start fail2ban (systemctl start fail2ban), "+
-			"or run BanGUI with -socket PATH when fail2ban uses another socket.")
-	if retry != nil {
-		v.state.action.SetText("Look again")
-		v.state.action.SetIcon(theme.SearchIcon())
-		v.state.action.OnTapped = retry
-		v.state.action.Show()
-	}
+	v.state.emptyWith(noServerTitle, noServerMessage+" If fail2ban uses another socket, run BanGUI with -socket PATH.",
+		"Look again", theme.SearchIcon(), retry)
 	v.body.Objects = []fyne.CanvasObject{v.state}
 	v.body.Refresh()
 }
@@ -485,7 +478,7 @@ func (v *jailsView) applyBans(jail string, bans []core.Ban, err error) {
 		return
 	}
 	if len(bans) == 0 {
-		v.bansHead.SetText("No bans in " + jail + " right now")
+		v.bansHead.SetText("No address is banned in " + jail + " right now. Ban one in the Bans tab with Ban…")
 	} else {
 		v.bansHead.SetText(fmt.Sprintf("Bans in %s (%s)", jail, formatCount(len(bans))))
 	}

@@ -182,6 +182,14 @@ func (f *fleetJails) apply(gen, servers int, rows []fleetJail) {
 	}
 	line := fmt.Sprintf("%s on %s · %s banned now", plural(jails, "jail", "jails"), plural(servers-down, "server", "servers"), formatCount(banned))
 	line += ". Click a row to open that server."
+	switch {
+	case servers == 0:
+		line = noServerTitle + ". " + noServerMessage
+	case down == servers:
+		line = "No server answers: check that they are up and fail2ban runs, then Refresh."
+	case jails == 0:
+		line = fmt.Sprintf("No jail is enabled on %s. Enable one in jail.local (for example [sshd] enabled = true) and reload fail2ban.", plural(servers-down, "server", "servers"))
+	}
 	if down > 0 {
 		line += fmt.Sprintf("\n%d could not be read: %s", down, strings.Join(why, "; "))
 	}

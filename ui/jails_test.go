@@ -163,7 +163,7 @@ func TestJailsViewSelectOtherJail(t *testing.T) {
 	if j := <-asked; j != "nginx-http-auth" {
 		t.Fatalf("asked for %q", j)
 	}
-	if v.bansHead.Text != "No bans in nginx-http-auth right now" {
+	if v.bansHead.Text != "No address is banned in nginx-http-auth right now. Ban one in the Bans tab with Ban…" {
 		t.Fatalf("head %q", v.bansHead.Text)
 	}
 }

@@ -65,6 +65,7 @@ type mapView struct {
 	gen      int
 	filter   core.HistoryFilter
 	rows     []countryRow // sorted as shown
+	placed   int          // countries with bans: 0 leaves the map blank
 	sortKey  string
 	sortDesc bool
 	selected string
@@ -188,11 +189,14 @@ func (v *mapView) showMode() {
 	if v.body == nil || len(v.rows) == 0 {
 		return
 	}
-	if v.modeSel.Selected == modeTable || v.m == nil {
+	switch {
+	case v.modeSel.Selected == modeTable || v.m == nil:
 		showIn(v.body, v.table)
-		return
+	case v.placed == 0:
+		showIn(v.body, v.state) // says why the map is blank
+	default:
+		showIn(v.body, v.mapBox)
 	}
-	showIn(v.body, v.mapBox)
 }
 
 // reload counts the bans of the current filter by country.
@@ -206,6 +210,10 @@ func (v *mapView) reload() {
 	ctx := v.viewCtx()
 	v.spawn(func() {
 		counts, err := v.r.CountryCounts(ctx, f)
+		var newest time.Time
+		if err == nil && len(counts) == 0 {
+			newest, _ = v.r.Newest(ctx) // is the cache empty, or only this range?
+		}
 		jails, jerr := v.r.HistoryJails(ctx)
 		do(ctx, func() {
 			if gen != v.gen {
@@ -214,14 +222,16 @@ func (v *mapView) reload() {
 			if jerr == nil {
 				v.setJails(jails)
 			}
-			v.apply(counts, err)
+			v.apply(counts, newest, err)
 		})
 	})
 }
 
-func (v *mapView) apply(counts []core.NamedCount, err error) {
+// apply shows the counts by country; newest is the newest cached ban,
+// read when there are none in range (zero: the cache is empty).
+func (v *mapView) apply(counts []core.NamedCount, newest time.Time, err error) {
 	if err != nil {
-		v.rows = nil
+		v.rows, v.placed = nil, 0
 		v.csvB.Disable()
 		v.summary.SetText("")
 		title := "Could not count the bans by country"
@@ -244,7 +254,7 @@ func (v *mapView) apply(counts []core.NamedCount, err error) {
 			located[c.Name] = c.Count
 		}
 	}
-	v.rows = v.rows[:0]
+	v.rows, v.placed = v.rows[:0], len(located)
 	for _, c := range counts {
 		v.rows = append(v.rows, countryRow{Code: c.Name, Name: geo.Name(c.Name), Bans: c.Count, Share: float64(c.Count) / float64(max(total, 1))})
 	}
@@ -254,11 +264,29 @@ func (v *mapView) apply(counts []core.NamedCount, err error) {
 	if v.m != nil {
 		v.m.SetCounts(located)
 	}
-	if total == 0 {
+	switch {
+	case total == 0 && newest.IsZero():
 		v.csvB.Disable()
-		v.state.empty("No bans in this range", "Widen the time range or clear a filter. The map counts the cached ban history, which BanGUI copies from each server's fail2ban database every few minutes.")
+		v.state.empty(noHistoryTitle, historySyncs+"; the map fills after the first sync (Sync now on the Dashboard).")
 		showIn(v.body, v.state)
-	} else {
+	case total == 0:
+		v.csvB.Disable()
+		v.state.empty("No bans in this range", "No cached ban matches the time range and filters: widen the range or clear a filter.")
+		showIn(v.body, v.state)
+	case unknown > 0 && len(located) == 0:
+		v.csvB.Enable()
+		msg := fmt.Sprintf("BanGUI cannot place the %s in this range: no geo source knows their addresses.", plural(total, "ban", "bans"))
+		if v.onSources != nil {
+			v.state.emptyWith("No country known", msg+" Add or update one with Geo sources…, then Refresh.", "Geo sources…", theme.SettingsIcon(), v.onSources)
+		} else {
+			v.state.empty("No country known", msg+" Add or update a geo source, then Refresh.")
+		}
+		v.showMode()
+	case len(located) == 0:
+		v.csvB.Enable()
+		v.state.empty("Only private addresses", fmt.Sprintf("The %s in this range are of private or reserved addresses, which have no country: see them in the Table.", plural(total, "ban", "bans")))
+		v.showMode()
+	default:
 		v.csvB.Enable()
 		v.showMode()
 	}

@@ -42,6 +42,9 @@ type serversView struct {
 	sortSel  *widget.Select
 	root     fyne.CanvasObject
 	selected int64 // the selected server's ID; 0: none
+	// note stands in for the list while it is empty: looking for servers,
+	// none yet (and how to add one), or why the list cannot be read.
+	note *widget.Label
 
 	// Managing SSH servers (hidden without them).
 	addB, editB, removeB *widget.Button
@@ -101,7 +104,9 @@ func newServersView(onSelect func(core.Server)) *serversView {
 	v.buttons = container.NewHBox(v.addB, v.editB, v.removeB)
 	v.buttons.Hide()
 	top := container.NewBorder(nil, nil, head, v.sortSel)
-	v.root = container.NewBorder(top, v.buttons, nil, nil, v.list)
+	v.note = widget.NewLabel("Looking for fail2ban servers…")
+	v.note.Wrapping = fyne.TextWrapWord
+	v.root = container.NewBorder(top, v.buttons, nil, nil, container.NewStack(v.list, container.NewVBox(v.note)))
 	v.updateButtons()
 	return v
 }
@@ -152,10 +157,24 @@ func (v *serversView) updateButtons() {
 	}
 }
 
+// loadFailed says why the server list cannot be read, in place of it.
+func (v *serversView) loadFailed(err error) {
+	v.note.Importance = widget.DangerImportance
+	v.note.SetText("Cannot read the server list: " + core.ErrorMessage(err))
+	v.note.Show()
+}
+
 // setServers replaces the list, keeps the selected server when it is
 // still there, and selects the first server otherwise.
 func (v *serversView) setServers(list []core.Server) {
 	v.servers = list
+	v.note.Importance = widget.MediumImportance
+	if len(list) == 0 {
+		v.note.SetText(noServerTitle + ". " + noServerMessage)
+		v.note.Show()
+	} else {
+		v.note.Hide()
+	}
 	keep := false
 	for _, s := range list {
 		keep = keep || s.ID == v.selected

@@ -62,8 +62,29 @@ func (p *statePanel) loading(title string) {
 
 // empty says there is nothing to show and what to do next.
 func (p *statePanel) empty(title, message string) {
-	p.show(theme.InfoIcon(), title, message, "", nil)
+	p.show(theme.InfoIcon(), title, message, "", nil, nil)
 }
+
+// emptyWith is empty with a button that does the next step (Add…, Sync
+// now); without onAction it is plain empty.
+func (p *statePanel) emptyWith(title, message, action string, icon fyne.Resource, onAction func()) {
+	p.show(theme.InfoIcon(), title, message, action, icon, onAction)
+}
+
+// The words every view uses when BanGUI knows no server at all.
+const (
+	noServerTitle   = "No fail2ban server yet"
+	noServerMessage = "Start fail2ban on this machine (systemctl start fail2ban), or add a server over SSH with Add… in the server list."
+)
+
+// The words every view of the cached history uses while the cache is empty.
+const (
+	noHistoryTitle = "No ban history yet"
+	historySyncs   = "BanGUI copies each server's bans from fail2ban's database every few minutes"
+)
+
+// noServer says there is no server at all, and how to get one.
+func (p *statePanel) noServer() { p.empty(noServerTitle, noServerMessage) }
 
 // failed shows err's user message, with a retry action when given.
 func (p *statePanel) failed(title string, err error, retry func()) {
@@ -76,10 +97,10 @@ func (p *statePanel) failed(title string, err error, retry func()) {
 	if retry != nil {
 		label = "Retry"
 	}
-	p.show(icon, title, core.ErrorMessage(err), label, retry)
+	p.show(icon, title, core.ErrorMessage(err), label, theme.ViewRefreshIcon(), retry)
 }
 
-func (p *statePanel) show(icon fyne.Resource, title, message, action string, onAction func()) {
+func (p *statePanel) show(icon fyne.Resource, title, message, action string, actionIcon fyne.Resource, onAction func()) {
 	p.spinner.Stop()
 	p.spinner.Hide()
 	p.icon.SetResource(icon)
@@ -91,7 +112,7 @@ func (p *statePanel) show(icon fyne.Resource, title, message, action string, onA
 		return
 	}
 	p.action.SetText(action)
-	p.action.SetIcon(theme.ViewRefreshIcon())
+	p.action.SetIcon(actionIcon)
 	p.action.OnTapped = onAction
 	p.action.Show()
 }
