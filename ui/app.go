@@ -81,10 +81,15 @@ type App struct {
 	hist    *historyView
 	geomap  *mapView
 	blocks  *blocklistsView // nil without Deps.Blocklists
-	tabs    *container.AppTabs
-	root    fyne.CanvasObject
-	ctx     context.Context // ends with Stop
-	cancel  context.CancelFunc
+	// the settings view's content and reload (nil without
+	// Deps.Preferences)
+	setsRoot   fyne.CanvasObject
+	setsReload func()
+	onAbout    func()
+	tabs       *container.AppTabs
+	root       fyne.CanvasObject
+	ctx        context.Context // ends with Stop
+	cancel     context.CancelFunc
 	// spawn runs the app's own short reads off the UI goroutine (tests:
 	// in place).
 	spawn func(func())
@@ -224,6 +229,10 @@ func New(w fyne.Window, deps Deps) *App {
 		go a.watchTasks(ch.Changes())
 	}
 	go a.pollLoop()
+	a.onAbout = func() { showAbout(w, deps.Geo) }
+	w.SetMainMenu(a.mainMenu(w))
+	a.bans.table.keys.onKey = a.typedKey // Delete in the clicked table
+	w.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { a.typedKey(ev) })
 	split := container.NewHSplit(a.servers.root, a.tabs)
 	split.Offset = 0.24
 	a.root = split

@@ -29,7 +29,8 @@ type column[T any] struct {
 // rebuild.
 type dataTable[T any] struct {
 	widget.BaseWidget
-	table *widget.Table
+	table *widget.Table // d.keys.Table
+	keys  *keyTable     // what the canvas holds and focuses
 	cols  []column[T]
 	rows  []T
 	sel   int // selected row, -1 for none
@@ -131,10 +132,13 @@ func (bleedLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func newDataTable[T any](cols []column[T]) *dataTable[T] {
 	d := &dataTable[T]{cols: cols, sel: -1, sortCol: -1}
-	d.table = widget.NewTableWithHeaders(
-		func() (int, int) { return d.length(), len(d.cols) },
-		func() fyne.CanvasObject { return newTableCell() },
-		d.updateCell)
+	d.keys = &keyTable{}
+	d.keys.Length = func() (int, int) { return d.length(), len(d.cols) }
+	d.keys.CreateCell = func() fyne.CanvasObject { return newTableCell() }
+	d.keys.UpdateCell = d.updateCell
+	d.keys.ExtendBaseWidget(d.keys) // focus and keys reach keyTable
+	d.table = &d.keys.Table
+	d.table.ShowHeaderRow = true
 	d.table.ShowHeaderColumn = false
 	d.table.HideSeparators = true
 	d.table.CreateHeader = func() fyne.CanvasObject { return newHeaderCell() }
@@ -220,7 +224,7 @@ func (d *dataTable[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 }
 
 func (d *dataTable[T]) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(d.table)
+	return widget.NewSimpleRenderer(d.keys)
 }
 
 // Resize stretches the columns over the new width. When the width is
@@ -326,4 +330,19 @@ func (d *dataTable[T]) cellText(row, col int) string {
 		return ""
 	}
 	return d.cols[col].text(r)
+}
+
+// keyTable is a widget.Table that offers the keys it does not use (Delete,
+// F5) to onKey first: a clicked table holds the keyboard focus, and
+// Fyne's Table ignores those keys.
+type keyTable struct {
+	widget.Table
+	onKey func(*fyne.KeyEvent) bool
+}
+
+func (t *keyTable) TypedKey(ev *fyne.KeyEvent) {
+	if t.onKey != nil && t.onKey(ev) {
+		return
+	}
+	t.Table.TypedKey(ev)
 }
