@@ -698,7 +698,7 @@ func (p *proc) stop(t *testing.T) {
 // returns its X window id.
 func waitWindow(t *testing.T, a *proc, display string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
 	go func() { // give up early if the app dies
 		select {
@@ -715,7 +715,7 @@ func waitWindow(t *testing.T, a *proc, display string) string {
 		if a.exited() {
 			t.Fatalf("the app exited before its window appeared: %v", a.err)
 		}
-		t.Fatalf("no window named BanGUI within 30 s: %v (%v)", err, ctx.Err())
+		t.Fatalf("no window named BanGUI within 90 s: %v (%v)", err, ctx.Err())
 	}
 	ids := strings.Fields(string(out))
 	if len(ids) == 0 {
