@@ -694,7 +694,7 @@ func (p *proc) stop(t *testing.T) {
 	t.Logf("app exited: %v", p.err)
 }
 
-// waitWindow waits up to 30 s for the visible window titled "BanGUI" and
+// waitWindow waits up to 90 s (a loaded machine with -race is slow) for the visible window titled "BanGUI" and
 // returns its X window id.
 func waitWindow(t *testing.T, a *proc, display string) string {
 	t.Helper()
