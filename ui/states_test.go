@@ -198,6 +198,22 @@ func TestStatesEmpty(t *testing.T) {
 			t.Error("Ban… did not open the ban form")
 		}
 	})
+	t.Run("bans: nothing banned on a group", func(t *testing.T) {
+		empty := banSource()
+		empty.allBans = func() ([]core.Ban, error) { return nil, nil }
+		v := newTestBans(t, empty)
+		var opened []string
+		v.onFleet = func(ips, jails []string) { opened = jails }
+		v.setServers([]core.Server{{ID: 1, Name: "web1", Group: "web"}, {ID: 2, Name: "web2", Group: "web"}},
+			func(core.Server) (BanSource, FailureSource) { return empty, nil })
+		v.scopeSel.SetSelected(groupPrefix + "web")
+		wantPanel(t, v.state, "No bans on 2 servers",
+			"No address is banned on these servers right now. Ban one on several servers with Many servers…", "Many servers…")
+		test.Tap(v.state.action)
+		if strings.Join(opened, ",") != "nginx,postfix,sshd" {
+			t.Errorf("Many servers… opened with jails %v", opened)
+		}
+	})
 	t.Run("bans: nothing matches", func(t *testing.T) {
 		v := newTestBans(t, banSource())
 		v.filter.SetText("10.9.")
