@@ -17,7 +17,7 @@ import (
 // banForm is the manual-ban dialog: paste addresses, pick a jail, see
 // every line checked before anything is sent.
 type banForm struct {
-	list     *widget.Entry
+	list     *dialogEntry
 	jail     *widget.Select
 	check    *widget.Label
 	warnings *widget.Label
@@ -34,7 +34,7 @@ const maxNamedLines = 6
 
 func (v *bansView) onBan() {
 	f := &banForm{}
-	f.list = widget.NewMultiLineEntry()
+	f.list = newDialogMultiLineEntry()
 	f.list.SetPlaceHolder("One IP or network per line, for example\n203.0.113.7\n198.51.100.0/24\n2001:db8::/48")
 	f.list.SetMinRowsVisible(8)
 	f.jail = widget.NewSelect(v.jails, nil)
@@ -51,7 +51,7 @@ func (v *bansView) onBan() {
 	f.list.OnChanged = func(string) { f.validate(v) }
 	f.jail.OnChanged = func(string) { f.validate(v) }
 
-	cancel := widget.NewButton("Cancel", func() { f.dialog.Hide(); v.banForm = nil })
+	cancel := newEscapeButton("Cancel", nil, func() { f.dialog.Hide(); v.banForm = nil })
 	f.submit = widget.NewButton("Ban", func() { v.submitBan(f) })
 	f.submit.Importance = widget.HighImportance
 	form := container.NewBorder(

@@ -161,7 +161,7 @@ func (v *bansView) onUnbanEverywhere() {
 
 // onUnbanAll asks the user to type a phrase before lifting every ban.
 func (v *bansView) onUnbanAll() {
-	entry := widget.NewEntry()
+	entry := newDialogEntry()
 	entry.SetPlaceHolder(unbanAllPhrase)
 	msg := widget.NewLabel(fmt.Sprintf("This lifts all %s in every jail of %s and empties fail2ban's own ban database there. "+
 		"Type %s to confirm.", plural(len(v.all), "ban", "bans"), v.server.Name, unbanAllPhrase))
@@ -184,7 +184,7 @@ func (v *bansView) onUnbanAll() {
 	d.SetConfirmImportance(widget.DangerImportance)
 	d.Resize(fyne.NewSize(480, 240))
 	d.Show()
-	v.confirm, v.phrase = d, entry
+	v.confirm, v.phrase = d, &entry.Entry // the field for tests: its text
 }
 
 func (v *bansView) onWhere() {

@@ -23,8 +23,8 @@ type blocklistForm struct {
 	v    *blocklistsView
 	orig core.BlocklistSource
 
-	name, url, maxEntries *widget.Entry
-	jail, schedule        *widget.SelectEntry
+	name, url, maxEntries *dialogEntry
+	jail, schedule        *dialogSelectEntry
 	target                *widget.Select
 	unbanDropped, enabled *widget.Check
 	status                *widget.Label
@@ -41,15 +41,15 @@ var scheduleChoices = []string{"", "1h", "6h", "24h", "0 */4 * * *", "30 3 * * *
 
 func (v *blocklistsView) openForm(orig core.BlocklistSource) {
 	f := &blocklistForm{v: v, orig: orig}
-	f.name = widget.NewEntry()
+	f.name = newDialogEntry()
 	f.name.SetPlaceHolder("blocklist.de ssh")
-	f.url = widget.NewEntry()
+	f.url = newDialogEntry()
 	f.url.SetPlaceHolder("https://lists.blocklist.de/lists/ssh.txt")
-	f.jail = widget.NewSelectEntry(v.jails())
+	f.jail = newDialogSelectEntry(v.jails())
 	f.jail.SetPlaceHolder("sshd")
-	f.schedule = widget.NewSelectEntry(scheduleChoices)
+	f.schedule = newDialogSelectEntry(scheduleChoices)
 	f.schedule.SetPlaceHolder("empty: by hand; 6h; or cron such as 0 */6 * * *")
-	f.maxEntries = widget.NewEntry()
+	f.maxEntries = newDialogEntry()
 	f.maxEntries.SetPlaceHolder(strconv.Itoa(core.DefaultMaxEntries))
 	f.unbanDropped = widget.NewCheck("Unban addresses that leave the list (only those this list banned)", nil)
 	f.enabled = widget.NewCheck("Import on the schedule", nil)
@@ -90,7 +90,7 @@ func (v *blocklistsView) openForm(orig core.BlocklistSource) {
 	f.previewB = widget.NewButtonWithIcon("Preview", theme.SearchIcon(), f.onPreview)
 	f.saveB = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.onSave)
 	f.saveB.Importance = widget.HighImportance
-	cancel := widget.NewButton("Cancel", func() { f.d.Hide() })
+	cancel := newEscapeButton("Cancel", nil, func() { f.d.Hide() })
 	form := widget.NewForm(
 		widget.NewFormItem("Name", f.name),
 		widget.NewFormItem("URL", f.url),

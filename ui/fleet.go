@@ -42,8 +42,8 @@ type fleetForm struct {
 	servers []core.Server
 
 	mode     *widget.RadioGroup
-	list     *widget.Entry
-	jail     *widget.SelectEntry
+	list     *dialogEntry
+	jail     *dialogSelectEntry
 	jailRow  *fyne.Container
 	scope    *widget.Select
 	picks    *widget.CheckGroup
@@ -66,11 +66,11 @@ type fleetForm struct {
 // field, ips a list to start with.
 func newFleetForm(w fyne.Window, act FleetActions, parent context.Context, spawn func(func()), servers []core.Server, jails []string, ips []string) *fleetForm {
 	f := &fleetForm{w: w, act: act, parent: parent, spawn: spawn, servers: servers, lines: map[int64]string{}}
-	f.list = widget.NewMultiLineEntry()
+	f.list = newDialogMultiLineEntry()
 	f.list.SetPlaceHolder("One IP or network per line, for example\n203.0.113.7\n198.51.100.0/24")
 	f.list.SetMinRowsVisible(4)
 	f.list.SetText(strings.Join(ips, "\n"))
-	f.jail = widget.NewSelectEntry(jails)
+	f.jail = newDialogSelectEntry(jails)
 	f.jail.SetPlaceHolder("sshd")
 	if len(jails) > 0 {
 		f.jail.SetText(jails[0])
@@ -117,7 +117,7 @@ func newFleetForm(w fyne.Window, act FleetActions, parent context.Context, spawn
 	f.cancelB.Hide()
 	f.list.OnChanged = func(string) { f.validate() }
 	f.jail.OnChanged = func(string) { f.validate() }
-	closeB := widget.NewButton("Close", func() { f.d.Hide() })
+	closeB := newEscapeButton("Close", nil, func() { f.d.Hide() })
 
 	top := container.NewVBox(f.mode, widget.NewLabel("Addresses"))
 	picks := container.NewVScroll(f.picks) // a hundred servers scroll

@@ -64,25 +64,6 @@ func sourcesText(list []GeoSourceInfo) string {
 	return strings.TrimSpace(b.String())
 }
 
-// showAbout opens the About dialog: the app and every bundled data source
-// with its licence and date.
-func showAbout(w fyne.Window, g GeoService) {
-	version := fyne.CurrentApp().Metadata().Version
-	if version == "" {
-		version = "development build"
-	}
-	head := widget.NewLabel("BanGUI " + version + "\nManage fail2ban on your servers from one window.\nData sources:")
-	var list []GeoSourceInfo
-	if g != nil {
-		list = g.Sources()
-	}
-	body := widget.NewLabel(sourcesText(list))
-	body.Wrapping = fyne.TextWrapWord
-	scroll := container.NewVScroll(body)
-	scroll.SetMinSize(fyne.NewSize(620, 320))
-	dialog.ShowCustom("About BanGUI", "Close", container.NewBorder(head, nil, nil, nil, scroll), w)
-}
-
 // showGeoSources opens the geo settings: the user's MaxMind DB files and
 // the online lookup switch, with every source in use listed.
 func showGeoSources(w fyne.Window, g GeoService, parent context.Context, spawn func(func())) {
@@ -90,7 +71,7 @@ func showGeoSources(w fyne.Window, g GeoService, parent context.Context, spawn f
 		dialog.ShowInformation("Geo sources", "This window has no geo store.", w)
 		return
 	}
-	files := widget.NewMultiLineEntry()
+	files := newDialogMultiLineEntry()
 	files.SetPlaceHolder("/path/to/GeoLite2-City.mmdb\n/path/to/GeoLite2-ASN.mmdb")
 	files.SetMinRowsVisible(3)
 	online := widget.NewCheck("Look up unknown addresses online (ip-api.com)", nil)

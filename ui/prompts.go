@@ -88,7 +88,7 @@ func (p *Prompts) AskPassword(ctx context.Context, user, host string) (string, e
 // secret asks for a hidden text in a dialog.
 func (p *Prompts) secret(ctx context.Context, title, label, confirm string) (string, error) {
 	return ask(ctx, func(answer func(string, bool)) dialog.Dialog {
-		entry := widget.NewPasswordEntry()
+		entry := newDialogPasswordEntry()
 		items := []*widget.FormItem{widget.NewFormItem(label, entry)}
 		d := dialog.NewForm(title, confirm, "Cancel", items, func(ok bool) {
 			answer(entry.Text, ok)

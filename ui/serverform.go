@@ -52,8 +52,8 @@ type serverForm struct {
 	orig   core.Server // zero ID: a new server
 	saved  func(core.Server)
 
-	name, host, port, user, socket *widget.Entry
-	group                          *widget.SelectEntry
+	name, host, port, user, socket *dialogEntry
+	group                          *dialogSelectEntry
 	auth, transport                *widget.Select
 	steps                          *widget.Label
 	status                         *widget.Label
@@ -72,21 +72,21 @@ var (
 // offered in the group field.
 func newServerForm(w fyne.Window, admin ServerAdmin, parent context.Context, spawn func(func()), orig core.Server, groups []string, saved func(core.Server)) *serverForm {
 	f := &serverForm{w: w, admin: admin, parent: parent, spawn: spawn, orig: orig, saved: saved}
-	f.group = widget.NewSelectEntry(groups)
+	f.group = newDialogSelectEntry(groups)
 	f.group.SetPlaceHolder("optional, such as web or eu-west")
 	f.auth = widget.NewSelect(authChoices, nil)
 	f.auth.SetSelectedIndex(0)
 	f.transport = widget.NewSelect(transportChoices, nil)
 	f.transport.SetSelectedIndex(0)
-	f.name = widget.NewEntry()
+	f.name = newDialogEntry()
 	f.name.SetPlaceHolder("web1")
-	f.host = widget.NewEntry()
+	f.host = newDialogEntry()
 	f.host.SetPlaceHolder("web1.example.org, 203.0.113.5 or a Host alias of ~/.ssh/config")
-	f.port = widget.NewEntry()
+	f.port = newDialogEntry()
 	f.port.SetPlaceHolder("from ~/.ssh/config, else 22")
-	f.user = widget.NewEntry()
+	f.user = newDialogEntry()
 	f.user.SetPlaceHolder("from ~/.ssh/config, else your user name")
-	f.socket = widget.NewEntry()
+	f.socket = newDialogEntry()
 	f.socket.SetPlaceHolder("/var/run/fail2ban/fail2ban.sock")
 	if orig.ID != 0 {
 		f.name.SetText(orig.Name)

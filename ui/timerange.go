@@ -39,8 +39,8 @@ type rangePicker struct {
 	prev      string    // the choice before "Custom…", restored on cancel
 	onChanged func()
 	dialog    dialog.Dialog // the open custom-range form, for tests
-	fromE     *widget.Entry
-	toE       *widget.Entry
+	fromE     *dialogEntry
+	toE       *dialogEntry
 }
 
 func newRangePicker(w fyne.Window, choices []string, initial string) *rangePicker {
@@ -122,7 +122,7 @@ func (r *rangePicker) askCustom() {
 	if from.IsZero() {
 		from, to = now.Add(-7*24*time.Hour), now
 	}
-	r.fromE, r.toE = widget.NewEntry(), widget.NewEntry()
+	r.fromE, r.toE = newDialogEntry(), newDialogEntry()
 	r.fromE.SetText(from.Local().Format(customLayouts[0]))
 	r.toE.SetText(to.Local().Format(customLayouts[0]))
 	r.fromE.Validator = func(s string) error { _, err := parseRangeEnd(s); return err }
