@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -33,9 +34,9 @@ type Deps struct {
 	Source func(core.Server) ServerClient
 	// RefreshInterval is how often the jails view polls (default 5 s).
 	RefreshInterval time.Duration
-	// StartView names the tab shown first: "dashboard" (default),
-	// "jails", "settings" (the jails view with the selected jail's
-	// settings), "bans", "map", "history" or "activity".
+	// StartView names the tab shown first: one of Views ("dashboard" by
+	// default), or "jail-settings" (the jails view with the selected
+	// jail's settings).
 	StartView string
 	// StartScope is what the jails and bans views show once the servers
 	// are known: "" (the selected server), "All servers" or "Group: NAME".
@@ -68,6 +69,17 @@ type Deps struct {
 	// Blocklists keeps and imports the blocklist sources. May be nil: the
 	// tab is then left out.
 	Blocklists BlocklistService
+	// Preferences reads and saves the settings view's preferences. May be
+	// nil: the Settings tab is then left out.
+	Preferences PreferencesService
+	// OnPreferences hears preferences once saved (notification rules,
+	// close to tray). May be nil.
+	OnPreferences func(core.Preferences)
+	// OnPoll hears every server's state after each check of them all
+	// (notifications, the tray). It runs on the UI goroutine. May be nil.
+	OnPoll func([]core.ServerStatus)
+	// About is what the About dialog says of BanGUI itself.
+	About AboutInfo
 }
 
 // App is the main window's content: the server list beside the jails view.
@@ -83,13 +95,19 @@ type App struct {
 	blocks  *blocklistsView // nil without Deps.Blocklists
 	// the settings view's content and reload (nil without
 	// Deps.Preferences)
+	sets       *settingsView
 	setsRoot   fyne.CanvasObject
 	setsReload func()
 	onAbout    func()
-	tabs       *container.AppTabs
-	root       fyne.CanvasObject
-	ctx        context.Context // ends with Stop
-	cancel     context.CancelFunc
+	// pollEvery is the servers' check interval (ns; 0: the default);
+	// pollReset wakes the loop when it changes; paused stops the checks.
+	pollEvery atomic.Int64
+	pollReset chan struct{}
+	paused    atomic.Bool
+	tabs      *container.AppTabs
+	root      fyne.CanvasObject
+	ctx       context.Context // ends with Stop
+	cancel    context.CancelFunc
 	// spawn runs the app's own short reads off the UI goroutine (tests:
 	// in place).
 	spawn func(func())
@@ -100,7 +118,7 @@ func New(w fyne.Window, deps Deps) *App {
 	if deps.RefreshInterval <= 0 {
 		deps.RefreshInterval = 5 * time.Second
 	}
-	a := &App{deps: deps, spawn: func(f func()) { go f() }}
+	a := &App{deps: deps, spawn: func(f func()) { go f() }, pollReset: make(chan struct{}, 1)}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.jails = newJailsView(w, deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
 	a.bans = newBansView(w, deps.RefreshInterval)
@@ -120,6 +138,7 @@ func New(w fyne.Window, deps Deps) *App {
 	}
 	a.hist = newHistoryView(w, deps.History)
 	a.geomap = newMapView(w, deps.History)
+	a.hist.onSync = a.dash.syncNow // the empty history offers Sync now
 	openIP := func(ip string) {
 		a.tabs.Select(a.tabs.Items[4])
 		a.hist.showIP(ip)
@@ -132,7 +151,7 @@ func New(w fyne.Window, deps Deps) *App {
 	a.geomap.onSources = func() {
 		showGeoSources(w, deps.Geo, a.ctx, func(f func()) { go f() })
 	}
-	a.geomap.onAbout = func() { showAbout(w, deps.Geo) }
+	a.geomap.onAbout = func() { a.onAbout() }
 	a.jails.parent, a.bans.parent, a.acts.parent = a.ctx, a.ctx, a.ctx
 	a.dash.parent, a.hist.parent, a.geomap.parent = a.ctx, a.ctx, a.ctx
 	a.jails.detail.parent = a.ctx
@@ -187,25 +206,10 @@ func New(w fyne.Window, deps Deps) *App {
 		a.tabs.Append(container.NewTabItemWithIcon("Blocklists", theme.DownloadIcon(), a.blocks.root()))
 	}
 	a.tabs.Append(container.NewTabItemWithIcon("Activity", theme.DocumentIcon(), a.acts.root))
-	switch deps.StartView {
-	case "jails":
-		a.tabs.SelectIndex(1)
-	case "settings":
-		a.tabs.SelectIndex(1)
-		a.jails.lower.SelectIndex(1)
-	case "bans":
-		a.tabs.SelectIndex(2)
-	case "map":
-		a.tabs.SelectIndex(3)
-	case "history":
-		a.tabs.SelectIndex(4)
-	case "blocklists":
-		if a.blocks != nil {
-			a.tabs.SelectIndex(5)
-		}
-	case "activity":
-		a.tabs.SelectIndex(len(a.tabs.Items) - 1)
-	}
+	a.onAbout = func() { showAboutInfo(w, deps.About, deps.Geo) }
+	a.addSettings(w, deps)
+	a.dash.onPoll = deps.OnPoll
+	a.selectView(deps.StartView)
 	// The activity log changes with every action: reload it when shown;
 	// the dashboard refreshes itself while shown; the history reloads on
 	// show (a sync may have added rows).
@@ -224,15 +228,18 @@ func New(w fyne.Window, deps Deps) *App {
 		if a.blocks != nil && t.Content == a.blocks.root() {
 			a.blocks.reload()
 		}
+		if a.sets != nil && t.Content == a.sets.root {
+			a.sets.reload() // keeps edits not yet saved
+		}
 	}
 	if ch, ok := deps.Tasks.(interface{ Changes() <-chan struct{} }); ok {
 		go a.watchTasks(ch.Changes())
 	}
 	go a.pollLoop()
-	a.onAbout = func() { showAbout(w, deps.Geo) }
 	w.SetMainMenu(a.mainMenu(w))
 	a.bans.table.keys.onKey = a.typedKey // Delete in the clicked table
 	w.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { a.typedKey(ev) })
+	installEscape(w) // Escape closes the dialog on top; other keys go on to typedKey
 	split := container.NewHSplit(a.servers.root, a.tabs)
 	split.Offset = 0.24
 	a.root = split
@@ -255,10 +262,17 @@ func (a *App) Start() {
 func (a *App) applyServers(list []core.Server, err error) {
 	if err != nil {
 		a.jails.state.failed("Cannot read the server list", err, a.Start)
+		a.servers.loadFailed(err)
 		return
 	}
 	if len(list) == 0 {
 		a.jails.showEmpty(a.Start)
+		// Every view says there is no server (and forgets a removed one).
+		a.servers.setServers(nil)
+		a.bans.setServers(nil, nil)
+		a.dash.setServers(nil)
+		a.hist.setServers(nil)
+		a.geomap.setServers(nil)
 		return
 	}
 	a.servers.setServers(list)
@@ -313,20 +327,26 @@ func (a *App) onServerSelected(s core.Server) {
 }
 
 // pollEvery is how often every server is checked for the server list
-// (the selected one is refreshed more often by the jails view).
+// by default (the selected one is refreshed more often by the jails
+// view); the settings change it.
 const pollEvery = 30 * time.Second
 
-// pollLoop checks every server on pollEvery, a bounded number at once.
+// pollLoop checks every server on the poll interval, a bounded number at
+// once, unless background work is paused.
 func (a *App) pollLoop() {
-	t := time.NewTicker(pollEvery)
+	t := time.NewTimer(a.pollInterval())
 	defer t.Stop()
 	for {
 		select {
 		case <-a.ctx.Done():
 			return
+		case <-a.pollReset:
 		case <-t.C:
-			do(a.ctx, func() { a.dash.probeServers(a.ctx) })
+			if !a.paused.Load() {
+				do(a.ctx, func() { a.dash.probeServers(a.ctx) })
+			}
 		}
+		t.Reset(a.pollInterval())
 	}
 }
 
@@ -390,6 +410,9 @@ func (a *App) Stop() {
 	a.geomap.stop()
 	if a.blocks != nil {
 		a.blocks.stopWork()
+	}
+	if a.sets != nil {
+		a.sets.stop()
 	}
 }
 

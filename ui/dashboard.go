@@ -62,10 +62,12 @@ type dashboardView struct {
 	pollSpawn func(func())
 	// onStatus hears every server's poll result (the server list).
 	onStatus func(core.ServerStatus)
-	probes   map[int64]serverProbe
-	syncs    map[int64]core.SyncStatus
-	ticker   *time.Ticker
-	visible  bool
+	// onPoll hears a whole poll once it has ended (notifications, tray).
+	onPoll  func([]core.ServerStatus)
+	probes  map[int64]serverProbe
+	syncs   map[int64]core.SyncStatus
+	ticker  *time.Ticker
+	visible bool
 	// onIP opens an address's timeline (in the history view).
 	onIP func(ip string)
 }
@@ -214,7 +216,7 @@ func (v *dashboardView) probeServers(ctx context.Context) {
 		spawn = v.spawn
 	}
 	spawn(func() {
-		_, _ = p.Poll(ctx, list, func(st core.ServerStatus) {
+		all, _ := p.Poll(ctx, list, func(st core.ServerStatus) {
 			do(ctx, func() {
 				if core.ErrorCode(st.Err) == core.ECANCELED {
 					return
@@ -227,6 +229,9 @@ func (v *dashboardView) probeServers(ctx context.Context) {
 			})
 		})
 		fyne.Do(func() { v.polling = false }) // also when ctx ended
+		if ctx.Err() == nil && v.onPoll != nil {
+			do(ctx, func() { v.onPoll(all) })
+		}
 	})
 }
 

@@ -109,7 +109,7 @@ func newFleetForm(w fyne.Window, act FleetActions, parent context.Context, spawn
 	f.progress.Hide()
 	f.runB = widget.NewButtonWithIcon("Run", theme.MediaPlayIcon(), f.ask)
 	f.runB.Importance = widget.HighImportance
-	f.cancelB = widget.NewButton("Stop", func() {
+	f.cancelB = widget.NewButton("Cancel", func() {
 		if f.stopJob != nil {
 			f.stopJob()
 		}

@@ -20,6 +20,12 @@ import (
 // step run in place. fetches counts the reads of the bans view.
 func newKeysApp(t *testing.T) (*App, fyne.Window, *atomic.Int32) {
 	t.Helper()
+	return newKeysAppWith(t, nil)
+}
+
+// newKeysAppWith is newKeysApp with more dependencies set by with.
+func newKeysAppWith(t *testing.T, with func(*Deps)) (*App, fyne.Window, *atomic.Int32) {
+	t.Helper()
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1180, 720))
@@ -27,14 +33,18 @@ func newKeysApp(t *testing.T) (*App, fyne.Window, *atomic.Int32) {
 	var fetches atomic.Int32
 	all := src.allBans
 	src.allBans = func() ([]core.Ban, error) { fetches.Add(1); return all() }
-	a := New(w, Deps{
+	deps := Deps{
 		LoadServers: func(context.Context) ([]core.Server, error) {
 			return []core.Server{{ID: 7, Name: "local", Kind: core.ServerLocal, Socket: "/run/f2b.sock"}}, nil
 		},
 		Source:          func(core.Server) ServerClient { return src },
 		RefreshInterval: time.Hour,
 		StartView:       "jails", // the dashboard's own refresh loop stays off
-	})
+	}
+	if with != nil {
+		with(&deps)
+	}
+	a := New(w, deps)
 	a.jails.interval, a.bans.interval = 0, 0
 	a.jails.spawn = func(f func()) { f() }
 	a.bans.spawn = func(f func()) { f() }
@@ -46,6 +56,9 @@ func newKeysApp(t *testing.T) (*App, fyne.Window, *atomic.Int32) {
 	a.dash.ticker = time.NewTicker(time.Hour)
 	a.geomap.spawn = func(f func()) { f() }
 	a.hist.spawn = func(f func()) { f() }
+	if a.sets != nil {
+		a.sets.spawn = func(f func()) { f() }
+	}
 	a.spawn = func(f func()) { f() }
 	a.jails.detail.spawn = func(f func()) { f() }
 	t.Cleanup(a.Stop)

@@ -37,14 +37,14 @@ func TestRetentionSetting(t *testing.T) {
 		t.Fatalf("unset: %q %v", res, err)
 	}
 	for _, bad := range []string{"abc", "-3", "1.5"} {
-		if err := db.SetSetting(ctx, settingRetentionDays, bad); err != nil {
+		if err := db.SetSetting(ctx, core.SettingRetentionDays, bad); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := b.retention(ctx); core.ErrorCode(err) != core.EINVALID || !strings.Contains(core.ErrorMessage(err), "whole number") {
 			t.Errorf("retention %q: %v", bad, err)
 		}
 	}
-	if err := db.SetSetting(ctx, settingRetentionDays, "30"); err != nil {
+	if err := db.SetSetting(ctx, core.SettingRetentionDays, "30"); err != nil {
 		t.Fatal(err)
 	}
 	res, err = b.retention(ctx)

@@ -35,6 +35,8 @@ type blocklists struct {
 
 	mu      sync.Mutex
 	running map[int64]bool
+	// onFailed hears a scheduled import that failed. May be nil.
+	onFailed func(source string, err error)
 }
 
 var _ ui.BlocklistService = (*blocklists)(nil)
@@ -98,7 +100,11 @@ func (b *blocklists) schedule(s core.BlocklistSource) error {
 		Interval: every,
 		Cron:     cron,
 		Run: func(ctx context.Context) (string, error) {
-			return b.ImportNow(ctx, id, nil)
+			line, err := b.ImportNow(ctx, id, nil)
+			if err != nil && core.ErrorCode(err) != core.ECANCELED && b.onFailed != nil {
+				b.onFailed(s.Name, err) // a desktop notification, when asked for
+			}
+			return line, err
 		},
 	})
 	if err != nil {

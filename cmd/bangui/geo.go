@@ -307,7 +307,7 @@ func (b *background) addGeoTasks(g *geoService) error {
 	if err := b.sched.Add(sched.Task{
 		Name:     "geo",
 		Title:    "Locate banned addresses",
-		Interval: b.every,
+		Interval: b.interval(),
 		Run:      b.locate,
 	}); err != nil {
 		return err

@@ -31,8 +31,12 @@ type config struct {
 	view    string
 	scope   string
 	refresh time.Duration
+	welcome bool
 	windowW float64
 	windowH float64
+	// set names the flags given on the command line: those win over what
+	// the cache remembers (window size, last view, refresh interval).
+	set map[string]bool
 }
 
 func main() {
@@ -40,17 +44,20 @@ func main() {
 	flag.StringVar(&cfg.dataDir, "data", defaultDataDir(), "folder of the local cache (bangui.db)")
 	flag.StringVar(&cfg.socket, "socket", "", "socket of the local fail2ban (default: from fail2ban.conf, else "+f2b.DefaultSocket+")")
 	flag.StringVar(&cfg.confDir, "fail2ban-config", f2b.DefaultConfigDir, "the local fail2ban's config folder: where its socket is set and where BanGUI writes jail.d/bangui.local")
-	flag.StringVar(&cfg.view, "view", "dashboard", "view to open: dashboard, jails, settings, bans, map, history, blocklists or activity")
+	flag.StringVar(&cfg.view, "view", "dashboard", "view to open: dashboard, jails, jail-settings, bans, map, history, blocklists, activity or settings (default: the view shown when BanGUI last closed)")
 	flag.StringVar(&cfg.scope, "scope", "", `servers the jails and bans views show first: a server's name, "Group: NAME" or "All servers" (default: the selected server)`)
-	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban")
-	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width")
-	flag.Float64Var(&cfg.windowH, "height", 720, "initial window height")
+	flag.DurationVar(&cfg.refresh, "refresh", 5*time.Second, "how often views poll fail2ban (default: the Settings view's)")
+	flag.Float64Var(&cfg.windowW, "width", 1180, "initial window width (default: as it last closed)")
+	flag.Float64Var(&cfg.windowH, "height", 720, "initial window height (default: as it last closed)")
+	flag.BoolVar(&cfg.welcome, "welcome", true, "show the first-start welcome when this cache has never shown it")
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println("bangui", version)
 		return
 	}
+	cfg.set = map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { cfg.set[f.Name] = true })
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bangui:", core.ErrorMessage(err))
@@ -64,7 +71,8 @@ func run(cfg config) error {
 	w := a.NewWindow("BanGUI")
 	w.Resize(fyne.NewSize(float32(cfg.windowW), float32(cfg.windowH)))
 
-	db, err := store.Open(context.Background(), filepath.Join(cfg.dataDir, "bangui.db"), migrations.FS)
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(cfg.dataDir, "bangui.db"), migrations.FS)
 	if err != nil {
 		slog.Error("open cache", "err", err)
 		ui.Fatal(w, err, a.Quit)
@@ -72,6 +80,20 @@ func run(cfg config) error {
 		return err
 	}
 	defer db.Close()
+	prefs := startPreferences(ctx, db)
+	ui.ApplyTheme(prefs.Theme)
+	if !cfg.set["width"] && !cfg.set["height"] {
+		cfg.windowW, cfg.windowH = windowSize(ctx, db, cfg.windowW, cfg.windowH)
+		w.Resize(fyne.NewSize(float32(cfg.windowW), float32(cfg.windowH)))
+	}
+	if !cfg.set["view"] {
+		if v := lastView(ctx, db); v != "" {
+			cfg.view = v
+		}
+	}
+	if !cfg.set["refresh"] {
+		cfg.refresh = prefs.Refresh
+	}
 	if cfg.socket == "" {
 		cfg.socket = f2b.FindSocket(cfg.confDir)
 	}
@@ -102,6 +124,8 @@ func run(cfg config) error {
 	bg.target = clients.historyTarget
 	bg.start(context.Background(), loadServers(db, cfg.socket))
 	blocks := newBlocklists(db, clients, bg.sched, func(ips []string) { geoSvc.Countries(ips) })
+	dt := newDesktopApp(a, w, db, bg, prefs)
+	blocks.onFailed = dt.notifier.ImportFailed
 	blocks.scheduleAll(context.Background())
 
 	shell := ui.New(w, ui.Deps{
@@ -120,11 +144,20 @@ func run(cfg config) error {
 		Admin:           &serverAdmin{db: db, links: clients.ssh, forget: clients.forget, added: bg.addSync},
 		Fleet:           clients.fleet(),
 		Blocklists:      blocks,
+		Preferences:     &preferences{db: db, bg: bg},
+		OnPreferences:   dt.apply,
+		OnPoll:          dt.onPoll,
+		About:           ui.AboutInfo{Version: version, Licence: "BSD 3-Clause", Website: website},
 	})
-	w.SetOnClosed(shell.Stop)
+	dt.attach(shell)
+	w.SetOnClosed(func() { dt.saveWindow(); shell.Stop() })
 	haltOnSignal(shell)
 	shell.Start()
+	if cfg.welcome {
+		dt.welcome(cfg.socket)
+	}
 	w.ShowAndRun()
+	dt.saveWindow()
 	shell.Stop() // a SIGTERM ends the event loop without closing the window
 	return nil
 }

@@ -11,11 +11,6 @@ import (
 	"github.com/bangui/bangui/core/store/storetest"
 )
 
-// settingRetentionDays is background_test.go's name for the key; it keeps
-// that file compiling until it says core.SettingRetentionDays (then delete
-// this line).
-const settingRetentionDays = core.SettingRetentionDays
-
 // taskIntervals returns the interval of each scheduled task by name.
 func taskIntervals(t *testing.T, s *sched.Scheduler) map[string]time.Duration {
 	t.Helper()

@@ -71,32 +71,46 @@ func TestWindowSmoke(t *testing.T) {
 		shotDir = t.TempDir()
 	}
 
-	for _, run := range []struct{ theme, view, file string }{
-		{"dark", "jails", "jails.png"},
-		{"light", "jails", "jails-light.png"},
-		{"dark", "bans", "bans.png"},
-		{"light", "bans", "bans-light.png"},
-		{"dark", "settings", "settings.png"},
-		{"light", "settings", "settings-light.png"},
-		{"dark", "activity", "activity.png"},
-		{"light", "activity", "activity-light.png"},
-		{"dark", "dashboard", "dashboard.png"},
-		{"light", "dashboard", "dashboard-light.png"},
-		{"dark", "history", "history.png"},
-		{"light", "history", "history-light.png"},
-		{"dark", "map", "map.png"},
-		{"light", "map", "map-light.png"},
-		{"dark", "fleet-bans", "fleet-bans.png"},
-		{"light", "fleet-jails", "fleet-jails-light.png"},
-		{"dark", "blocklists", "blocklists.png"},
-		{"light", "blocklists", "blocklists-light.png"},
+	// Every view in both themes for the gallery (make screenshots); one
+	// theme of each in a plain test run, which still drives every view.
+	for _, run := range []struct {
+		theme, view, file string
+		gallery           bool // only with BANGUI_SCREENSHOT_DIR
+	}{
+		{"dark", "welcome", "welcome.png", false},
+		{"light", "welcome", "welcome-light.png", true},
+		{"dark", "dashboard", "dashboard.png", false},
+		{"light", "dashboard", "dashboard-light.png", true},
+		{"dark", "jails", "jails.png", false},
+		{"light", "jails", "jails-light.png", true},
+		{"dark", "jail-settings", "jail-settings.png", true},
+		{"light", "jail-settings", "jail-settings-light.png", false},
+		{"dark", "bans", "bans.png", true},
+		{"light", "bans", "bans-light.png", false},
+		{"dark", "map", "map.png", false},
+		{"light", "map", "map-light.png", true},
+		{"dark", "history", "history.png", true},
+		{"light", "history", "history-light.png", false},
+		{"dark", "blocklists", "blocklists.png", false},
+		{"light", "blocklists", "blocklists-light.png", true},
+		{"dark", "activity", "activity.png", false},
+		{"light", "activity", "activity-light.png", true},
+		{"dark", "settings", "settings.png", true},
+		{"light", "settings", "settings-light.png", false},
+		{"dark", "fleet-bans", "fleet-bans.png", false},
+		{"light", "fleet-bans", "fleet-bans-light.png", true},
+		{"dark", "fleet-jails", "fleet-jails.png", true},
+		{"light", "fleet-jails", "fleet-jails-light.png", false},
 	} {
+		if run.gallery && os.Getenv("BANGUI_SCREENSHOT_DIR") == "" {
+			continue
+		}
 		t.Run(run.view+"-"+run.theme, func(t *testing.T) {
 			data := ""
 			switch run.view {
 			case "activity":
 				data = seedActivity(t, srv)
-			case "dashboard", "history", "map":
+			case "dashboard", "history", "map", "welcome":
 				data = t.TempDir()
 			}
 			var extra appOptions
@@ -108,6 +122,10 @@ func TestWindowSmoke(t *testing.T) {
 				view, extra = "jails", fleetSetup(t, "Group: web")
 			case "blocklists":
 				extra = blocklistSetup(t, srv)
+			case "welcome":
+				// A first start: the welcome finds the test's fail2ban
+				// over the dashboard.
+				view, extra.welcome = "dashboard", true
 			}
 			a := startApp(t, bin, display, srv, run.theme, view, data, extra)
 			wid := waitWindow(t, a, display)
@@ -556,6 +574,7 @@ func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme,
 		"-view", view,
 		"-width", strconv.Itoa(appWidth),
 		"-height", strconv.Itoa(appHeight),
+		"-welcome=" + strconv.FormatBool(extra.welcome),
 	}
 	cmd := exec.Command(bin, append(args, extra.args...)...)
 	cmd.Dir = dir
@@ -586,6 +605,7 @@ func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme,
 type appOptions struct {
 	args    []string
 	prepare func(home, data string)
+	welcome bool // show the first-start welcome (off in the other runs)
 }
 
 // fleetSetup gives the app two more servers in a group "web", over SSH:
