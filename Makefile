@@ -3,6 +3,7 @@
 #   make run          install the build packages, then run the app
 #   make test         install the test packages, gofmt check, vet, all tests
 #   make build        bin/bangui
+#   make package      dist/BanGUI.tar.xz with `fyne package` (scripts/package.sh)
 #   make bench        scripts/bench.sh
 #   make screenshots  window smoke test, saving docs/screenshots/*.png
 #
@@ -22,7 +23,7 @@ export LANG := en_US.UTF-8
 GO   ?= go
 TAGS := migrated_fynedo
 
-.PHONY: all run test build bench screenshots deps-run deps-test fmt-check vet
+.PHONY: all run test build package bench screenshots deps-run deps-test fmt-check vet
 
 all: build
 
@@ -37,6 +38,12 @@ run: deps-run
 
 build:
 	$(GO) build -tags $(TAGS) -o bin/bangui ./cmd/bangui
+
+# The Linux release package: binary, .desktop entry, icon and fyne's
+# Makefile (install / user-install) in dist/BanGUI.tar.xz.
+package:
+	scripts/install-deps.sh package
+	scripts/package.sh -o $(CURDIR)/dist
 
 # Lists every Go file gofmt would change, and fails if there is one.
 fmt-check:

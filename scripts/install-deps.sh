@@ -3,10 +3,13 @@
 #
 #   run   what `go build` / `go run ./cmd/bangui` needs: a C compiler and the
 #         cgo headers of GLFW 3.3 / OpenGL used by Fyne 2.7.1.
+#   package  the above plus tar and xz-utils: what `make package`
+#         (scripts/package.sh, which runs `fyne package`) needs.
 #   test  the above plus what the test suite runs for real: a private
 #         fail2ban-server (core/f2b/f2btest), sshd, sqlite3, socat, and a
 #         headless X server with software GL and screenshot tools for the
-#         window smoke test (cmd/bangui/smoke_test.go).
+#         window smoke test (cmd/bangui/smoke_test.go); the packaging test
+#         (cmd/bangui/package_test.go) runs scripts/package.sh.
 #
 # Needs root (or sudo) only when something is missing: when every package
 # is already installed it prints so and does not call apt at all, so
@@ -14,11 +17,13 @@
 # installed. Safe to run again at any time.
 #
 # Nothing is downloaded besides Debian packages: Go must already be
-# installed (/usr/local/go/bin/go or on PATH).
+# installed (/usr/local/go/bin/go or on PATH). The fyne CLI is not installed
+# here: scripts/package.sh installs its pinned version from the Go module
+# proxy when it first needs it.
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 run|test" >&2
+	echo "usage: $0 run|package|test" >&2
 	exit 2
 }
 
@@ -31,18 +36,24 @@ run_pkgs=(
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 	libxinerama-dev libxi-dev libxxf86vm-dev
 )
-test_pkgs=(
+# `fyne package` builds like `run`, then shells out to tar -J (xz).
+# scripts/package.sh installs the fyne CLI from the Go module proxy (HTTPS).
+package_pkgs=(
 	"${run_pkgs[@]}"
+	tar xz-utils ca-certificates
+)
+test_pkgs=(
+	"${package_pkgs[@]}"
 	# real services driven by the tests (never the system's own instances)
 	fail2ban openssh-server sqlite3 socat sudo python3
 	# real window under a virtual X server: Xvfb, Mesa's software GL
 	# (swrast_dri.so; Xvfb does not pull it in), screenshots, window lookup
 	xvfb xauth libgl1-mesa-dri libglx-mesa0 imagemagick xdotool
-	tar xz-utils
 )
 
 case $mode in
 run) pkgs=("${run_pkgs[@]}") ;;
+package) pkgs=("${package_pkgs[@]}") ;;
 test) pkgs=("${test_pkgs[@]}") ;;
 *) usage ;;
 esac
