@@ -1,13 +1,5 @@
 package sched
 
-import "sync"
-
-// paused holds the Schedulers whose background work is paused, as keys;
-// an entry exists only while paused. (It lives here, not in Scheduler,
-// so that pausing stays out of the scheduling code; a Scheduler left
-// paused when dropped stays in it, a few bytes.)
-var paused sync.Map // *Scheduler → struct{}
-
 // Pause pauses (on) or resumes the scheduled runs of every task, e.g.
 // from the tray menu. While paused, the runs the schedule starts are
 // skipped: not run, not recorded, only logged at debug level; a task
@@ -17,14 +9,7 @@ var paused sync.Map // *Scheduler → struct{}
 // paused Scheduler does nothing. The state is this copy's own: another
 // BanGUI copy sharing the cache does not see it.
 func (s *Scheduler) Pause(on bool) {
-	var changed bool
-	if on {
-		_, was := paused.LoadOrStore(s, struct{}{})
-		changed = !was
-	} else {
-		_, changed = paused.LoadAndDelete(s)
-	}
-	if !changed {
+	if s.paused.Swap(on) == on {
 		return
 	}
 	if on {
@@ -37,8 +22,7 @@ func (s *Scheduler) Pause(on bool) {
 
 // Paused reports whether scheduled runs are paused (Pause).
 func (s *Scheduler) Paused() bool {
-	_, ok := paused.Load(s)
-	return ok
+	return s.paused.Load()
 }
 
 // skipPaused reports whether a scheduled run of tk must be skipped since

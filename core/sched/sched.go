@@ -27,6 +27,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -98,6 +99,8 @@ type Scheduler struct {
 	me   store.LockOwner
 	log  *slog.Logger
 	cron gocron.Scheduler
+	// paused: scheduled runs are skipped (Pause).
+	paused atomic.Bool
 
 	// base is the parent of every run's context; Stop cancels it.
 	base       context.Context
