@@ -47,8 +47,9 @@ test_pkgs=(
 	# real services driven by the tests (never the system's own instances)
 	fail2ban openssh-server sqlite3 socat sudo python3
 	# real window under a virtual X server: Xvfb, Mesa's software GL
-	# (swrast_dri.so; Xvfb does not pull it in), screenshots, window lookup
-	xvfb xauth libgl1-mesa-dri libglx-mesa0 imagemagick xdotool
+	# (swrast_dri.so; Xvfb does not pull it in), screenshots, window lookup,
+	# a session D-Bus for the tray, the .desktop file checker
+	xvfb xauth libgl1-mesa-dri libglx-mesa0 imagemagick xdotool dbus-daemon desktop-file-utils
 )
 
 case $mode in

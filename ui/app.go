@@ -249,6 +249,9 @@ func New(w fyne.Window, deps Deps) *App {
 
 // Start loads the server list in the background and shows the first one.
 func (a *App) Start() {
+	if a.sets != nil {
+		a.sets.reload() // keeps edits not yet saved
+	}
 	a.jails.title.SetText("BanGUI")
 	a.jails.state.loading("Looking for fail2ban servers…")
 	a.jails.spawn(func() {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -61,9 +63,13 @@ func (d *desktopApp) apply(p core.Preferences) {
 // event loop.
 func (d *desktopApp) attach(shell *ui.App) {
 	d.shell = shell
-	d.tray = ui.NewTray(d.app, d.show, d.pause, d.quit)
-	if da, ok := d.app.(desktop.App); ok {
-		da.SetSystemTrayWindow(d.w) // a click on the icon shows the window
+	if hasSessionBus() {
+		d.tray = ui.NewTray(d.app, d.show, d.pause, d.quit)
+		if da, ok := d.app.(desktop.App); ok && d.tray != nil {
+			da.SetSystemTrayWindow(d.w) // a click on the icon shows the window
+		}
+	} else {
+		slog.Info("no session D-Bus: no tray icon (closing the window quits)")
 	}
 	d.w.SetCloseIntercept(func() {
 		if d.tray != nil && d.toTray.Load() {
@@ -204,4 +210,20 @@ func probeLocal(ctx context.Context, socket string) ui.WelcomeInfo {
 		return ui.WelcomeInfo{Socket: socket, Err: err}
 	}
 	return ui.WelcomeInfo{LocalFound: true, Socket: socket, Version: v.String()}
+}
+
+// hasSessionBus reports whether a session D-Bus is there for the tray.
+// Fyne's Linux tray (fyne.io/systray) talks to the desktop over it, and
+// without one it dereferences a nil connection when the app quits (seen
+// under a bare Xvfb with Fyne 2.7.1).
+func hasSessionBus() bool {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return true
+	}
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		if fi, err := os.Stat(filepath.Join(dir, "bus")); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -205,10 +205,22 @@ func TestPackage(t *testing.T) {
 			t.Errorf("%s: Exec=%q, want it to start the binary %s", filepath.Base(desktop), entry["Exec"], filepath.Base(exe))
 		}
 		cats := strings.Split(entry["Categories"], ";")
-		for _, want := range []string{"Network", "System"} {
+		for _, want := range []string{"Network", "Monitor"} {
 			if !slices.Contains(cats, want) {
 				t.Errorf("%s: Categories=%q, want %s among them", filepath.Base(desktop), entry["Categories"], want)
 			}
+		}
+		// The freedesktop checker: no errors and no warnings (two main
+		// categories, for one, would list the app twice in menus).
+		validate, err := exec.LookPath("desktop-file-validate")
+		if err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("desktop-file-validate is missing (apt install desktop-file-utils): %v", err)
+			}
+			t.Skipf("desktop-file-validate is missing (apt install desktop-file-utils)")
+		}
+		if out, err := exec.Command(validate, desktop).CombinedOutput(); err != nil || len(strings.TrimSpace(string(out))) > 0 {
+			t.Errorf("desktop-file-validate %s: %v\n%s", filepath.Base(desktop), err, out)
 		}
 	})
 

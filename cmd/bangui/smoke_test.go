@@ -77,6 +77,7 @@ func TestWindowSmoke(t *testing.T) {
 		theme, view, file string
 		gallery           bool // only with BANGUI_SCREENSHOT_DIR
 	}{
+		{"dark", "tray", "", false}, // under a session D-Bus: the tray is set up, and quitting is clean
 		{"dark", "welcome", "welcome.png", false},
 		{"light", "welcome", "welcome-light.png", true},
 		{"dark", "dashboard", "dashboard.png", false},
@@ -122,6 +123,8 @@ func TestWindowSmoke(t *testing.T) {
 				view, extra = "jails", fleetSetup(t, "Group: web")
 			case "blocklists":
 				extra = blocklistSetup(t, srv)
+			case "tray":
+				view, extra.wrap = "dashboard", dbusSession(t)
 			case "welcome":
 				// A first start: the welcome finds the test's fail2ban
 				// over the dashboard.
@@ -171,11 +174,13 @@ func TestWindowSmoke(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decoding the screenshot: %v", err)
 			}
-			path := filepath.Join(shotDir, run.file)
-			if err := os.WriteFile(path, shot, 0o644); err != nil {
-				t.Fatal(err)
+			if run.file != "" {
+				path := filepath.Join(shotDir, run.file)
+				if err := os.WriteFile(path, shot, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("screenshot: %s", path)
 			}
-			t.Logf("screenshot: %s", path)
 			checkNotBlank(t, img)
 
 			runEnd := fileSize(a.log)
@@ -576,7 +581,8 @@ func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme,
 		"-height", strconv.Itoa(appHeight),
 		"-welcome=" + strconv.FormatBool(extra.welcome),
 	}
-	cmd := exec.Command(bin, append(args, extra.args...)...)
+	argv := append(append(append([]string(nil), extra.wrap...), bin), append(args, extra.args...)...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(withoutEnv(os.Environ(),
 		"DISPLAY", "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
@@ -606,6 +612,22 @@ type appOptions struct {
 	args    []string
 	prepare func(home, data string)
 	welcome bool // show the first-start welcome (off in the other runs)
+	// wrap runs the app under a command (dbus-run-session --).
+	wrap []string
+}
+
+// dbusSession is the command that runs the app with a private session
+// D-Bus, as a desktop session has: Fyne's tray talks over it.
+func dbusSession(t *testing.T) []string {
+	t.Helper()
+	p, err := exec.LookPath("dbus-run-session")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("dbus-run-session is missing (apt install dbus-daemon): %v", err)
+		}
+		t.Skipf("dbus-run-session is missing (apt install dbus-daemon): %v", err)
+	}
+	return []string{p, "--"}
 }
 
 // fleetSetup gives the app two more servers in a group "web", over SSH:
