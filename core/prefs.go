@@ -1,7 +1,7 @@
 package core
 
 import (
-	"fmt"
+	"strings"
 	"time"
 )
 
@@ -131,19 +131,20 @@ func (p Preferences) Validate() error {
 
 func checkSpan(what string, d, lo, hi time.Duration) error {
 	if d < lo || d > hi {
-		return Errorf(EINVALID, "%s of %s is out of range: give %s to %s", what, fmtSpan(d), fmtSpan(lo), fmtSpan(hi))
+		return Errorf(EINVALID, "%s of %s is out of range: give %s to %s", what, FormatSpan(d), FormatSpan(lo), FormatSpan(hi))
 	}
 	return nil
 }
 
-// fmtSpan writes a duration the way people type it ("30s", "5m", "2h").
-func fmtSpan(d time.Duration) string {
-	switch {
-	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	case d >= time.Minute && d%time.Minute == 0:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	default:
-		return d.String()
+// FormatSpan writes d in the syntax time.ParseDuration reads, without
+// zero units, the way people type it: "30s", "5m", "1h30m", "168h".
+func FormatSpan(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
 	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

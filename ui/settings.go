@@ -120,7 +120,7 @@ func newSettingsView(w fyne.Window, svc PreferencesService, onSaved func(core.Pr
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
 
-	span := func(lo, hi time.Duration) string { return spanText(lo) + " to " + spanText(hi) }
+	span := func(lo, hi time.Duration) string { return core.FormatSpan(lo) + " to " + core.FormatSpan(hi) }
 	appearance := widget.NewCard("Appearance", "", widget.NewForm(
 		&widget.FormItem{Text: "Theme", Widget: v.theme, HintText: "System follows the desktop's light or dark setting"},
 		&widget.FormItem{Widget: v.closeToTray},
@@ -168,7 +168,7 @@ func (settingsWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // durationEntry is an entry for a duration, its minimum as placeholder.
 func durationEntry(lo time.Duration) *widget.Entry {
 	e := widget.NewEntry()
-	e.SetPlaceHolder(spanText(lo))
+	e.SetPlaceHolder(core.FormatSpan(lo))
 	return e
 }
 
@@ -201,19 +201,6 @@ func numberInput(e *widget.Entry, field func(*core.Preferences) *int, bad func(t
 	}}
 }
 
-// spanText writes d in the syntax time.ParseDuration reads, without zero
-// units: "5m", "1h30m", "168h".
-func spanText(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
 // settingsValuesOf is how the form shows p.
 func settingsValuesOf(p core.Preferences) settingsValues {
 	th := 0
@@ -225,10 +212,10 @@ func settingsValuesOf(p core.Preferences) settingsValues {
 	n := p.Notify
 	return settingsValues{
 		theme: th, closeToTray: p.CloseToTray,
-		refresh: spanText(p.Refresh), poll: spanText(p.Poll), sync: spanText(p.Sync),
+		refresh: core.FormatSpan(p.Refresh), poll: core.FormatSpan(p.Poll), sync: core.FormatSpan(p.Sync),
 		retention:  strconv.Itoa(p.RetentionDays),
 		serverDown: n.ServerDown, serverUp: n.ServerUp, importFailed: n.ImportFailed,
-		banRate: strconv.Itoa(n.BanRate), banWindow: spanText(n.BanWindow), notifyGap: spanText(n.MinInterval),
+		banRate: strconv.Itoa(n.BanRate), banWindow: core.FormatSpan(n.BanWindow), notifyGap: core.FormatSpan(n.MinInterval),
 	}
 }
 

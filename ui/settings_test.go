@@ -425,9 +425,9 @@ func TestSettingsSpanText(t *testing.T) {
 		5 * time.Second: "5s", 90 * time.Second: "1m30s", 5 * time.Minute: "5m", time.Hour: "1h",
 		90 * time.Minute: "1h30m", 168 * time.Hour: "168h", time.Hour + 5*time.Second: "1h0m5s", 1500 * time.Millisecond: "1.5s",
 	} {
-		got := spanText(d)
+		got := core.FormatSpan(d)
 		if got != want {
-			t.Errorf("spanText(%v) = %q; want %q", d, got, want)
+			t.Errorf("core.FormatSpan(%v) = %q; want %q", d, got, want)
 		}
 		if back, err := time.ParseDuration(got); err != nil || back != d {
 			t.Errorf("%q reads back as %v, %v", got, back, err)

@@ -22,7 +22,7 @@ type prefField struct {
 func spanField(key string, f func(*core.Preferences) *time.Duration) prefField {
 	return prefField{
 		key:    key,
-		format: func(p core.Preferences) string { return spanText(*f(&p)) },
+		format: func(p core.Preferences) string { return core.FormatSpan(*f(&p)) },
 		parse: func(p *core.Preferences, v string) string {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -172,17 +172,4 @@ func (db *DB) SavePreferences(ctx context.Context, p core.Preferences) error {
 		return fmt.Errorf("store: save preferences: %w", err)
 	}
 	return nil
-}
-
-// spanText writes d in Go's duration syntax without zero units: "5m",
-// "1h30m", "90ms" (time.ParseDuration reads it back).
-func spanText(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
