@@ -57,4 +57,8 @@ type Tasks interface {
 	Holder(ctx context.Context) (LockHolder, error)
 	Tasks(ctx context.Context) ([]TaskInfo, error)
 	RunNow(name string) error
+	// Cancel stops the run of a task going on in this copy (a "run now"
+	// or a scheduled run); the run records "Cancelled". ENOTFOUND for an
+	// unknown task, ECONFLICT when it is not running here.
+	Cancel(name string) error
 }

@@ -44,6 +44,7 @@ type dashboardView struct {
 	rng       *rangePicker
 	serverSel *widget.Select
 	syncB     *widget.Button
+	syncBar   *widget.ProgressBarInfinite // while a sync runs
 	statusBox *fyne.Container
 	offline   *widget.Label
 	trendT    *widget.Label
@@ -81,6 +82,9 @@ func newDashboardView(w fyne.Window, r core.History, tasks core.Tasks) *dashboar
 	v.serverSel.SetSelected(allServers)
 	v.serverSel.OnChanged = func(string) { v.refresh() }
 	v.syncB = widget.NewButtonWithIcon("Sync now", theme.ViewRefreshIcon(), v.syncNow)
+	v.syncBar = widget.NewProgressBarInfinite()
+	v.syncBar.Stop()
+	v.syncBar.Hide()
 	v.statusBox = container.NewVBox()
 	v.offline = widget.NewLabel("")
 	v.offline.Wrapping = fyne.TextWrapWord
@@ -115,7 +119,9 @@ func newDashboardView(w fyne.Window, r core.History, tasks core.Tasks) *dashboar
 	v.charts = container.NewVScroll(container.NewBorder(nil, lists, nil, nil, trendCard))
 	v.body = container.NewStack(v.state)
 
-	bar := container.NewBorder(nil, nil, container.NewHBox(v.rng.sel, v.serverSel), v.syncB)
+	v.tasks.onWaiting = v.syncing
+	bar := container.NewBorder(nil, nil, container.NewHBox(v.rng.sel, v.serverSel),
+		container.NewHBox(container.NewGridWrap(fyne.NewSize(120, v.syncB.MinSize().Height), v.syncBar), v.syncB))
 	top := container.NewVBox(bar, v.statusBox, v.offline, widget.NewSeparator())
 	v.root = container.NewBorder(top, v.tasks.root, nil, nil, v.body)
 	v.state.loading("Reading the ban history…")
@@ -394,4 +400,22 @@ func (v *dashboardView) statusLine(s core.Server, p serverProbe, probed bool) fy
 // syncNow runs every history sync task at once, in whichever copy this is.
 func (v *dashboardView) syncNow() {
 	v.tasks.runMatching("sync", func() { v.refresh() })
+}
+
+// syncing turns Sync now into Cancel sync, with a moving bar, while the
+// runs it started go on.
+func (v *dashboardView) syncing(on bool) {
+	if on {
+		v.syncB.SetText("Cancel sync")
+		v.syncB.SetIcon(theme.CancelIcon())
+		v.syncB.OnTapped = v.tasks.cancel
+		v.syncBar.Show()
+		v.syncBar.Start()
+		return
+	}
+	v.syncBar.Stop()
+	v.syncBar.Hide()
+	v.syncB.SetText("Sync now")
+	v.syncB.SetIcon(theme.ViewRefreshIcon())
+	v.syncB.OnTapped = v.syncNow
 }

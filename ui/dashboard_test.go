@@ -22,6 +22,17 @@ type fakeTasks struct {
 	list   []core.TaskInfo
 	ran    []string
 	err    error
+	// cancelled names the tasks Cancel was called for; cancelErr is its
+	// answer.
+	cancelled []string
+	cancelErr error
+}
+
+func (f *fakeTasks) Cancel(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancelled = append(f.cancelled, name)
+	return f.cancelErr
 }
 
 func (f *fakeTasks) Holder(context.Context) (core.LockHolder, error) { return f.holder, nil }
@@ -209,4 +220,37 @@ func sumBuckets(b []core.Bucket) int {
 		n += x.Count
 	}
 	return n
+}
+
+// TestSyncNowCanBeCancelled: while the syncs Sync now started run, the
+// button is "Cancel sync" with a moving bar, and it cancels exactly those
+// runs; a refusal is shown; the button comes back when they end.
+func TestSyncNowCanBeCancelled(t *testing.T) {
+	ft := &fakeTasks{}
+	db, servers := historyCache(t, 0)
+	v := newTestDashboard(t, db, ft, servers, nil)
+	v.syncing(false)
+	if v.syncB.Text != "Sync now" || v.syncBar.Visible() {
+		t.Fatalf("idle: %q, bar shown %v", v.syncB.Text, v.syncBar.Visible())
+	}
+	v.tasks.setWaiting(true, []string{"sync:1", "sync:2"})
+	if v.syncB.Text != "Cancel sync" || !v.syncBar.Visible() || !v.tasks.cancelB.Visible() {
+		t.Fatalf("running: %q, bar %v, panel Cancel %v", v.syncB.Text, v.syncBar.Visible(), v.tasks.cancelB.Visible())
+	}
+	test.Tap(v.syncB)
+	if strings.Join(ft.cancelled, ",") != "sync:1,sync:2" || v.tasks.note.Text != "Cancelling…" || !v.tasks.cancelB.Disabled() {
+		t.Errorf("after Cancel sync: cancelled %v, note %q", ft.cancelled, v.tasks.note.Text)
+	}
+	v.tasks.setWaiting(false, nil)
+	if v.syncB.Text != "Sync now" || v.syncBar.Visible() || v.tasks.cancelB.Visible() {
+		t.Errorf("ended: %q, bar %v, panel Cancel %v", v.syncB.Text, v.syncBar.Visible(), v.tasks.cancelB.Visible())
+	}
+
+	// A run that had ended already (ECONFLICT) is no error; others are.
+	ft.cancelled, ft.cancelErr = nil, core.Errorf(core.EUNAVAILABLE, "the cache is locked: try again")
+	v.tasks.setWaiting(true, []string{"sync:1"})
+	test.Tap(v.tasks.cancelB)
+	if v.tasks.note.Text != "Cannot cancel: the cache is locked: try again" {
+		t.Errorf("refused cancel: note %q", v.tasks.note.Text)
+	}
 }

@@ -25,14 +25,19 @@ type tasksPanel struct {
 	holder *widget.Label
 	table  *dataTable[core.TaskInfo]
 	runB   *widget.Button
-	note   *widget.Label
-	list   []core.TaskInfo
-	sel    int
-	now    func() time.Time
-	ctx    context.Context
-	spawn  func(func())
-	// waiting is true while runMatching polls for the end of its runs.
-	waiting bool
+	// cancelB stops the runs runMatching started (shown while waiting).
+	cancelB *widget.Button
+	note    *widget.Label
+	list    []core.TaskInfo
+	sel     int
+	now     func() time.Time
+	ctx     context.Context
+	spawn   func(func())
+	// waiting is true while runMatching polls for the end of its runs;
+	// running names them; onWaiting hears when waiting starts and ends.
+	waiting   bool
+	running   []string
+	onWaiting func(on bool)
 }
 
 func newTasksPanel(t core.Tasks) *tasksPanel {
@@ -54,7 +59,9 @@ func newTasksPanel(t core.Tasks) *tasksPanel {
 	}
 	p.runB = widget.NewButtonWithIcon("Run selected now", theme.MediaPlayIcon(), p.runSelected)
 	p.runB.Disable()
-	head := container.NewBorder(nil, nil, nil, p.runB, p.holder)
+	p.cancelB = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.cancel)
+	p.cancelB.Hide()
+	head := container.NewBorder(nil, nil, nil, container.NewHBox(p.cancelB, p.runB), p.holder)
 	// The table fills the width and shows about three rows.
 	room := canvas.NewRectangle(color.Transparent)
 	room.SetMinSize(fyne.NewSize(0, 150))
@@ -160,10 +167,10 @@ func (p *tasksPanel) runMatching(prefix string, after func()) {
 	if len(started) == 0 || p.ctx == nil || p.waiting {
 		return
 	}
-	p.waiting = true
+	p.setWaiting(true, started)
 	ctx := p.ctx
 	p.spawn(func() {
-		defer do(ctx, func() { p.waiting = false })
+		defer do(ctx, func() { p.setWaiting(false, nil) })
 		for {
 			select {
 			case <-ctx.Done():
@@ -192,4 +199,37 @@ func (p *tasksPanel) runMatching(prefix string, after func()) {
 			}
 		}
 	})
+}
+
+// setWaiting shows (or hides) Cancel while the runs of runMatching go on.
+func (p *tasksPanel) setWaiting(on bool, names []string) {
+	p.waiting, p.running = on, names
+	if on {
+		p.cancelB.Enable()
+		p.cancelB.Show()
+	} else {
+		p.cancelB.Hide()
+	}
+	if p.onWaiting != nil {
+		p.onWaiting(on)
+	}
+}
+
+// cancel stops the runs runMatching started; they record "Cancelled".
+func (p *tasksPanel) cancel() {
+	if !p.waiting || p.t == nil {
+		return
+	}
+	var errs []string
+	for _, name := range p.running {
+		if err := p.t.Cancel(name); err != nil && core.ErrorCode(err) != core.ECONFLICT {
+			errs = append(errs, core.ErrorMessage(err)) // ECONFLICT: it had ended already
+		}
+	}
+	p.cancelB.Disable()
+	if len(errs) > 0 {
+		p.note.SetText("Cannot cancel: " + strings.Join(errs, "; "))
+		return
+	}
+	p.note.SetText("Cancelling…")
 }

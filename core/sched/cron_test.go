@@ -149,3 +149,52 @@ func TestRemove(t *testing.T) {
 		t.Errorf("tasks at the end = %s, want b,a,slow", got)
 	}
 }
+
+// TestCancel stops a running task from the window: the run ends at once
+// and records why; cancelling an idle or unknown task says so.
+func TestCancel(t *testing.T) {
+	started := make(chan struct{}, 1)
+	slow := func(ctx context.Context) (string, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	s := newScheduler(t, openCache(t, filepath.Join(t.TempDir(), "bangui.db")), "A", fast,
+		sched.Task{Name: "slow", Title: "Copy the history", Run: slow})
+	start(t, s)
+
+	if err := s.Cancel("slow"); core.ErrorCode(err) != core.ECONFLICT || !strings.Contains(core.ErrorMessage(err), "Copy the history is not running") {
+		t.Errorf("Cancel of an idle task = %v, want ECONFLICT naming it", err)
+	}
+	if err := s.Cancel("nope"); !errors.Is(err, core.ErrNotFound) {
+		t.Errorf("Cancel of an unknown task = %v, want not found", err)
+	}
+	if err := s.RunNow("slow"); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if err := s.Cancel("slow"); err != nil {
+		t.Fatalf("Cancel while running: %v", err)
+	}
+	var got core.TaskInfo
+	waitFor(t, "the cancelled run to be recorded", func() bool {
+		for _, ti := range mustTasks(t, s) {
+			if ti.Name == "slow" && !ti.Running && ti.Status != "" && ti.Status != core.StatusRunning {
+				got = ti
+				return true
+			}
+		}
+		return false
+	})
+	if got.Status != core.StatusCancelled || got.Result != "Cancelled: stopped from the window" {
+		t.Errorf("after Cancel: status %q, result %q", got.Status, got.Result)
+	}
+	// The name is free again: the task runs anew.
+	if err := s.RunNow("slow"); err != nil {
+		t.Errorf("RunNow after a cancelled run: %v", err)
+	}
+	<-started
+	if err := s.Cancel("slow"); err != nil {
+		t.Error(err)
+	}
+}

@@ -89,6 +89,17 @@ func (s *Scheduler) execute(ctx context.Context, tk *task, trigger string) {
 	cancel()
 	s.notify()
 
+	ctx, stop := context.WithCancelCause(ctx)
+	s.mu.Lock()
+	tk.cancel = stop
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		tk.cancel = nil
+		s.mu.Unlock()
+		stop(nil)
+	}()
+
 	start := time.Now()
 	result, err := safeRun(ctx, tk.Run)
 	status := core.StatusOK
@@ -119,8 +130,32 @@ func (s *Scheduler) execute(ctx context.Context, tk *task, trigger string) {
 	s.notify()
 }
 
-// cancelReason says why the run's ctx was cancelled: the lease ended, or
-// Stop was called.
+// errCancelledByUser is the cause of a run stopped with Cancel.
+var errCancelledByUser = errors.New("stopped from the window")
+
+// Cancel stops the run of name going on in this copy (core.Tasks). It
+// does not wait for the run to end; the run records "Cancelled".
+func (s *Scheduler) Cancel(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tk := s.tasks[name]
+	if tk == nil {
+		return fmt.Errorf("sched: cancel %s: %w", name,
+			core.Wrap(core.ErrNotFound, core.ENOTFOUND, fmt.Sprintf("there is no background task %q", name)))
+	}
+	if tk.cancel == nil {
+		title := tk.Title
+		if title == "" {
+			title = tk.Name
+		}
+		return core.Errorf(core.ECONFLICT, "%s is not running in this window: nothing to cancel", title)
+	}
+	tk.cancel(errCancelledByUser)
+	return nil
+}
+
+// cancelReason says why the run's ctx was cancelled: the lease ended,
+// Stop was called, or Cancel.
 func (s *Scheduler) cancelReason(ctx context.Context) string {
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause.Error()

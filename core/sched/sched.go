@@ -135,6 +135,8 @@ type task struct {
 	Task
 	job     gocron.Job // nil while Interval is 0 and Cron is ""
 	running bool       // guarded by Scheduler.mu
+	// cancel stops the run going on (Cancel); guarded by Scheduler.mu.
+	cancel context.CancelCauseFunc
 }
 
 var _ core.Tasks = (*Scheduler)(nil)
