@@ -71,4 +71,4 @@ bench:
 # Same flags as `make test`, so the build cache is shared.
 screenshots: deps-test
 	BANGUI_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
-		$(GO) test -race -tags $(TAGS) -count=1 -run '^TestWindowSmoke$$' -v ./cmd/bangui
+		$(GO) test -race -tags $(TAGS) -count=1 -timeout 40m -run '^TestWindowSmoke$$' -v ./cmd/bangui

@@ -90,7 +90,11 @@ type jailDetail struct {
 	permB         *widget.Button
 	reloadJailB   *widget.Button
 	reloadServerB *widget.Button
-	permMsg       *widget.Label
+	// cancelB stops a permanent edit or reload going on (they may take
+	// minutes); stopRun is its cancel, nil when none runs.
+	cancelB *widget.Button
+	stopRun context.CancelFunc
+	permMsg *widget.Label
 
 	logPaths, failRegex, ignoreRegex, datePattern, actions, useDNS, maxMatches *widget.Label
 
@@ -150,8 +154,15 @@ func newJailDetail(w fyne.Window) *jailDetail {
 	v.reloadJailB = widget.NewButtonWithIcon("Reload jail…", theme.ViewRefreshIcon(), v.onReloadJail)
 	v.reloadServerB = widget.NewButtonWithIcon("Reload server…", theme.ViewRefreshIcon(), v.onReloadServer)
 	v.permMsg = messageLabel()
+	v.cancelB = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if v.stopRun != nil {
+			v.cancelB.Disable()
+			v.stopRun()
+		}
+	})
+	v.cancelB.Hide()
 	v.permBox = container.NewVBox(v.saved, v.pending,
-		container.NewHBox(v.permB, v.reloadJailB, v.reloadServerB), v.permMsg)
+		container.NewHBox(v.permB, v.reloadJailB, v.reloadServerB, v.cancelB), v.permMsg)
 
 	v.logPaths, v.useDNS, v.maxMatches = readOnly(false), readOnly(false), readOnly(false)
 	v.failRegex, v.ignoreRegex, v.datePattern, v.actions = readOnly(true), readOnly(true), readOnly(true), readOnly(false)
@@ -201,6 +212,11 @@ func (v *jailDetail) show(s core.Server, jail string, r JailReader, e JailEditor
 	v.gen++
 	v.server, v.jail, v.r, v.e, v.p = s, jail, r, e, p
 	v.loaded, v.gone, v.busy = false, false, false
+	if v.stopRun != nil {
+		v.stopRun() // the run of the jail shown before
+		v.stopRun = nil
+	}
+	v.cancelB.Hide()
 	v.changed = map[string]string{}
 	v.title.SetText("Jail " + jail + " on " + s.Name)
 	for _, f := range []*detailField{v.banTime, v.findTime, v.maxRetry} {

@@ -36,9 +36,19 @@ func (v *jailDetail) run(timeout time.Duration, mode reloadMode, call func(ctx c
 	v.busy = true
 	v.syncInputs()
 	ctx, gen, r, p, jail := v.ctx, v.gen, v.r, v.p, v.jail
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	if timeout >= permanentTimeout {
+		// Config checks and reloads may take minutes: they can be
+		// cancelled (jailconf rolls a half-done edit back regardless).
+		v.stopRun = cancel
+		v.cancelB.Enable()
+		v.cancelB.Show()
+	}
 	v.spawn(func() {
-		callCtx, cancel := context.WithTimeout(ctx, timeout)
 		err := call(callCtx)
+		if err != nil && callCtx.Err() == context.Canceled && ctx.Err() == nil {
+			err = core.Wrap(err, core.ECANCELED, "cancelled: fail2ban's files are as they were before, or rolled back")
+		}
 		cancel()
 		reload := mode == reloadAlways || (mode == reloadOnSuccess && err == nil)
 		var d jailLoad
@@ -50,6 +60,8 @@ func (v *jailDetail) run(timeout time.Duration, mode reloadMode, call func(ctx c
 				return
 			}
 			v.busy = false
+			v.stopRun = nil
+			v.cancelB.Hide()
 			done(err)
 			if reload {
 				v.apply(gen, d)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -579,5 +580,37 @@ func TestFormatTimeValue(t *testing.T) {
 		if got := formatTimeValue(d); got != want {
 			t.Errorf("%v: %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestJailDetailLongRunCanBeCancelled: a permanent edit or reload (which
+// may take minutes) shows Cancel; Cancel stops the call and says the
+// files were kept or rolled back.
+func TestJailDetailLongRunCanBeCancelled(t *testing.T) {
+	fx := newJailFixture()
+	v := newTestDetail(t, fx, true)
+	if v.cancelB.Visible() {
+		t.Fatal("Cancel shown with nothing running")
+	}
+	var work sync.WaitGroup
+	v.spawn = func(f func()) { work.Add(1); go func() { defer work.Done(); f() }() }
+	started, ended := make(chan struct{}), make(chan error, 1)
+	v.run(permanentTimeout, reloadNever, func(ctx context.Context) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	}, func(err error) { ended <- err })
+	<-started // the call waits for its context: nothing else touches widgets
+	if !v.cancelB.Visible() || v.cancelB.Disabled() {
+		t.Fatal("no Cancel while a permanent edit runs")
+	}
+	test.Tap(v.cancelB)
+	err := <-ended
+	work.Wait() // the rest of the run's UI step
+	if core.ErrorCode(err) != core.ECANCELED || !strings.Contains(core.ErrorMessage(err), "rolled back") {
+		t.Errorf("cancelled run: %v", err)
+	}
+	if v.cancelB.Visible() || v.busy {
+		t.Error("Cancel still shown, or still busy, after the run ended")
 	}
 }
