@@ -124,7 +124,7 @@ func TestWindowSmoke(t *testing.T) {
 			case "blocklists":
 				extra = blocklistSetup(t, srv)
 			case "tray":
-				view, extra.wrap = "dashboard", dbusSession(t)
+				view, extra.env = "dashboard", dbusSession(t)
 			case "welcome":
 				// A first start: the welcome finds the test's fail2ban
 				// over the dashboard.
@@ -186,6 +186,9 @@ func TestWindowSmoke(t *testing.T) {
 			runEnd := fileSize(a.log)
 			a.stop(t)
 			checkAppLog(t, a, runEnd)
+			if hasTray := !strings.Contains(a.logText(), "no session D-Bus"); hasTray != (run.view == "tray") {
+				t.Errorf("tray set up: %v, want %v (only the run with a session D-Bus has one)", hasTray, run.view == "tray")
+			}
 		})
 	}
 }
@@ -581,12 +584,12 @@ func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme,
 		"-height", strconv.Itoa(appHeight),
 		"-welcome=" + strconv.FormatBool(extra.welcome),
 	}
-	argv := append(append(append([]string(nil), extra.wrap...), bin), append(args, extra.args...)...)
-	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd := exec.Command(bin, append(args, extra.args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(withoutEnv(os.Environ(),
 		"DISPLAY", "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
-		"LANG", "LC_ALL", "LC_MESSAGES", "FYNE_THEME", "FYNE_SCALE", "FYNE_FONT"),
+		"LANG", "LC_ALL", "LC_MESSAGES", "FYNE_THEME", "FYNE_SCALE", "FYNE_FONT",
+		"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"),
 		"DISPLAY="+display,
 		"HOME="+home,
 		"XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),
@@ -595,6 +598,7 @@ func startApp(t *testing.T, bin, display string, srv *f2btest.Server, fyneTheme,
 		"LANG=en_US.UTF-8",
 		"FYNE_THEME="+fyneTheme,
 	)
+	cmd.Env = append(cmd.Env, extra.env...)
 	p := startProc(t, cmd, filepath.Join(dir, "app.log"))
 	t.Logf("app started (pid %d, FYNE_THEME=%s), log %s", cmd.Process.Pid, fyneTheme, p.log)
 	t.Cleanup(func() {
@@ -612,22 +616,37 @@ type appOptions struct {
 	args    []string
 	prepare func(home, data string)
 	welcome bool // show the first-start welcome (off in the other runs)
-	// wrap runs the app under a command (dbus-run-session --).
-	wrap []string
+	// env is added to the app's environment (a session D-Bus).
+	env []string
 }
 
-// dbusSession is the command that runs the app with a private session
-// D-Bus, as a desktop session has: Fyne's tray talks over it.
+// dbusSession starts a private session D-Bus, as a desktop session has
+// (Fyne's tray talks over it), and returns the app's environment for it.
+// A cleanup stops it.
 func dbusSession(t *testing.T) []string {
 	t.Helper()
-	p, err := exec.LookPath("dbus-run-session")
+	daemon, err := exec.LookPath("dbus-daemon")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("dbus-run-session is missing (apt install dbus-daemon): %v", err)
+			t.Fatalf("dbus-daemon is missing (apt install dbus-daemon): %v", err)
 		}
-		t.Skipf("dbus-run-session is missing (apt install dbus-daemon): %v", err)
+		t.Skipf("dbus-daemon is missing (apt install dbus-daemon): %v", err)
 	}
-	return []string{p, "--"}
+	sock := filepath.Join(t.TempDir(), "bus")
+	addr := "unix:path=" + sock
+	cmd := exec.Command(daemon, "--session", "--nofork", "--nopidfile", "--address="+addr)
+	p := startProc(t, cmd, filepath.Join(filepath.Dir(sock), "dbus.log"))
+	t.Cleanup(func() { p.terminate(5 * time.Second) })
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			return []string{"DBUS_SESSION_BUS_ADDRESS=" + addr}
+		}
+		if p.exited() || time.Now().After(deadline) {
+			t.Fatalf("the session D-Bus did not start: %s", p.logText())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // fleetSetup gives the app two more servers in a group "web", over SSH:
@@ -770,7 +789,10 @@ func waitWindow(t *testing.T, a *proc, display string) string {
 // capture returns a PNG screenshot of window wid.
 func capture(t *testing.T, display, wid string) []byte {
 	t.Helper()
-	cmd := exec.Command("import", "-silent", "-window", wid, "png:-")
+	// A window that goes away under import leaves it waiting forever.
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "import", "-silent", "-window", wid, "png:-")
 	cmd.Env = xEnv(display)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
