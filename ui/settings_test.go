@@ -215,7 +215,7 @@ func TestSettingsBadInput(t *testing.T) {
 		{v.refresh, "1h", "the refresh interval of 1h is out of range: give 1s to 10m"},
 		{v.poll, "0s", "the server check interval of 0s is out of range: give 5s to 1h"},
 		{v.poll, "2s", "the server check interval of 2s is out of range: give 5s to 1h"},
-		{v.sync, "-5m", "the history sync interval of -5m0s is out of range: give 30s to 168h"},
+		{v.sync, "-5m", "the history sync interval of -5m is out of range: give 30s to 168h"},
 		{v.sync, "10s", "the history sync interval of 10s is out of range: give 30s to 168h"},
 		{v.retention, "-3", "the retention of -3 days is out of range: give 0 (keep every ban) up to 36500 days"},
 		{v.retention, "ten", `the retention "ten" is not a number of days: give 0 (keep every ban) up to 36500`},
