@@ -39,7 +39,10 @@ import (
 const (
 	screenGeometry = "1280x800x24"
 	appWidth       = 1180
-	appHeight      = 720
+	// menuBar is the height of the window's menu bar: what it pushes
+	// the views' rows down by.
+	menuBar   = 28
+	appHeight = 720
 )
 
 // TestWindowSmoke runs the real bangui binary in a real window (Xvfb with
@@ -145,10 +148,11 @@ func TestWindowSmoke(t *testing.T) {
 					// Select the United States (the most bans in the
 					// generated history): its top addresses and recent
 					// bans fill the side panel; hover over Brazil.
-					clickAt(t, display, wid, 430, 318)
-					pointAt(t, display, wid, 497, 430)
+					clickAt(t, display, wid, 430, menuBar+318)
+					pointAt(t, display, wid, 497, menuBar+430)
 				} else if run.view == "history" {
-					clickAt(t, display, wid, appWidth*24/100+120, 377) // a detected ban: its timeline opens with its log lines
+					settle(t, a, display, wid)                                 // the synced rows are shown
+					clickAt(t, display, wid, appWidth*24/100+120, menuBar+377) // a detected ban: its timeline opens with its log lines
 				} else {
 					pointAt(t, display, wid, appWidth-5, appHeight-5) // no hover tooltip in the picture
 				}
@@ -889,7 +893,7 @@ func xdotool(t *testing.T, display string, args ...string) {
 func clickJailRow(t *testing.T, display, wid string, row int) {
 	t.Helper()
 	x := strconv.Itoa(appWidth*24/100 + 80)
-	y := strconv.Itoa(150 + 39*row)
+	y := strconv.Itoa(menuBar + 150 + 39*row)
 	cmd := exec.Command("xdotool", "mousemove", "--window", wid, x, y, "click", "1")
 	cmd.Env = xEnv(display)
 	if out, err := cmd.CombinedOutput(); err != nil {
