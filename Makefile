@@ -62,7 +62,7 @@ vet:
 test: deps-test
 	$(MAKE) --no-print-directory fmt-check
 	$(MAKE) --no-print-directory vet
-	$(GO) test -race -tags $(TAGS) -count=1 -timeout 30m ./...
+	$(GO) test -race -tags $(TAGS) -count=1 -timeout 60m ./...
 
 # scripts/bench.sh is maintained separately.
 bench:
