@@ -101,7 +101,12 @@ if [ -z "$fyne_bin_dir" ]; then
 fi
 fyne=$fyne_bin_dir/fyne
 fyne_ok() {
-	[ -x "$fyne" ] && "$fyne" version 2>/dev/null | grep -qx "fyne cli version: $FYNE_TOOLS_VERSION"
+	# The whole output first: `grep -q` would stop reading at the first
+	# line, and fyne's second line would then die of SIGPIPE (pipefail).
+	local out
+	[ -x "$fyne" ] || return 1
+	out=$("$fyne" version 2>/dev/null) || return 1
+	grep -qx "fyne cli version: $FYNE_TOOLS_VERSION" <<<"$out"
 }
 if fyne_ok; then
 	say "using $fyne ($FYNE_TOOLS_VERSION)"
@@ -129,7 +134,7 @@ if git -C "$repo_root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	# ignored files (binaries, dist/) and without files deleted but not
 	# yet staged.
 	(cd "$repo_root" && git ls-files -z --cached --others --exclude-standard --deduplicate |
-		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+		while IFS= read -r -d '' f; do if [ -e "$f" ]; then printf '%s\0' "$f"; fi; done |
 		tar --null -T - -cf -) | tar -C "$stage" -xf -
 else
 	tar -C "$repo_root" --exclude=./.git --exclude=./dist --exclude=./bin --exclude=./bangui \

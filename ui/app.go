@@ -34,6 +34,9 @@ type Deps struct {
 	Source func(core.Server) ServerClient
 	// RefreshInterval is how often the jails view polls (default 5 s).
 	RefreshInterval time.Duration
+	// PollInterval is how often every server is checked (default 30 s;
+	// the settings' "Server checks").
+	PollInterval time.Duration
 	// StartView names the tab shown first: one of Views ("dashboard" by
 	// default), or "jail-settings" (the jails view with the selected
 	// jail's settings).
@@ -119,6 +122,7 @@ func New(w fyne.Window, deps Deps) *App {
 		deps.RefreshInterval = 5 * time.Second
 	}
 	a := &App{deps: deps, spawn: func(f func()) { go f() }, pollReset: make(chan struct{}, 1)}
+	a.pollEvery.Store(int64(deps.PollInterval))
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.jails = newJailsView(w, deps.RefreshInterval, func(s core.Server, st serverState) { a.servers.setState(s, st) })
 	a.bans = newBansView(w, deps.RefreshInterval)

@@ -39,11 +39,11 @@ func (a *App) applyPreferences(p core.Preferences) {
 	case a.pollReset <- struct{}{}:
 	default:
 	}
-	if p.Refresh != a.jails.interval && p.Refresh > 0 {
-		a.jails.interval, a.bans.interval = p.Refresh, p.Refresh
-		if s, ok := a.servers.current(); ok {
-			a.onServerSelected(s) // restarts both loops on the new interval
-		}
+	if p.Refresh > 0 {
+		// The running loops read these on their next tick: nothing is
+		// restarted, so selections and edits going on are kept.
+		a.jails.setEvery(p.Refresh)
+		a.bans.every.Store(int64(p.Refresh))
 	}
 	if a.deps.OnPreferences != nil {
 		a.deps.OnPreferences(p)

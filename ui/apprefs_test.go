@@ -26,10 +26,19 @@ func TestSettingsTabAppliesPreferences(t *testing.T) {
 	p := core.DefaultPreferences()
 	p.Refresh, p.Poll = 9*time.Second, 2*time.Minute
 	a.applyPreferences(p)
-	if a.pollInterval() != 2*time.Minute || a.jails.interval != 9*time.Second || a.bans.interval != 9*time.Second {
-		t.Errorf("after saving: poll %v, jails %v, bans %v", a.pollInterval(), a.jails.interval, a.bans.interval)
+	jailsEvery, bansEvery := time.Duration(a.jails.every.Load()), time.Duration(a.bans.every.Load())
+	if a.pollInterval() != 2*time.Minute || jailsEvery != 9*time.Second || bansEvery != 9*time.Second {
+		t.Errorf("after saving: poll %v, jails every %v, bans every %v", a.pollInterval(), jailsEvery, bansEvery)
 	}
-	if len(heard) != 1 || heard[0].Poll != 2*time.Minute {
+	if a.jails.everySel.Selected != "Every 9s" {
+		t.Errorf("the jails view's picker shows %q, want Every 9s", a.jails.everySel.Selected)
+	}
+	p.Refresh = 15 * time.Second // one of the picker's own periods
+	a.applyPreferences(p)
+	if a.jails.everySel.Selected != "Every 15 s" || time.Duration(a.jails.every.Load()) != 15*time.Second {
+		t.Errorf("picker %q, every %v after 15s", a.jails.everySel.Selected, time.Duration(a.jails.every.Load()))
+	}
+	if len(heard) != 2 || heard[0].Poll != 2*time.Minute || heard[1].Refresh != 15*time.Second {
 		t.Errorf("OnPreferences heard %+v", heard)
 	}
 	a.selectView("history")

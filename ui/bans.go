@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -45,7 +46,10 @@ type FailureSource interface {
 type bansView struct {
 	w        fyne.Window
 	now      func() time.Time
-	interval time.Duration
+	interval time.Duration // 0: no refresh loop (tests)
+	// every is the refresh period the loop reads on each tick, so the
+	// settings can change it while the loop runs.
+	every    atomic.Int64
 	spawn    func(func())
 	ownAddrs func() []netip.Addr // this workstation's addresses, for ban warnings
 
@@ -146,6 +150,7 @@ var banSortKeys = []string{"", core.SortIP, core.SortJail, core.SortStart, core.
 
 func newBansView(w fyne.Window, interval time.Duration) *bansView {
 	v := &bansView{w: w, now: time.Now, interval: interval, marked: map[string]bool{}, sortKey: core.SortEnd, parent: context.Background()}
+	v.every.Store(int64(interval))
 	v.spawn = func(f func()) {
 		v.work.Add(1)
 		go func() { defer v.work.Done(); f() }()
@@ -387,17 +392,19 @@ func (v *bansView) stop() {
 }
 
 func (v *bansView) loop(ctx context.Context, gen int) {
-	refresh := time.NewTicker(v.interval)
-	defer refresh.Stop()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-refresh.C:
-			v.fetch(ctx, gen)
-		case <-tick.C:
+		case now := <-tick.C:
+			// Half a tick of slack: ticks are not exactly a second apart.
+			if every := time.Duration(v.every.Load()); every > 0 && now.Sub(last) >= every-time.Second/2 {
+				last = now
+				v.fetch(ctx, gen)
+			}
 			do(ctx, func() { v.table.table.Refresh() })
 		}
 	}

@@ -209,6 +209,9 @@ func (v *dashboardView) refresh() {
 // nobody); each answer updates its status line, and onStatus, as it
 // comes. A poll still running is not started again.
 func (v *dashboardView) probeServers(ctx context.Context) {
+	if len(v.servers) == 0 && v.onPoll != nil {
+		v.onPoll(nil) // no server: the tray says so
+	}
 	if v.source == nil || v.polling || len(v.servers) == 0 {
 		return
 	}

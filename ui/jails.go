@@ -50,6 +50,10 @@ type jailsView struct {
 	// each round, so a change applies without a restart. 0 pauses.
 	every    atomic.Int64
 	everySel *widget.Select
+	// customLabel offers customEvery, a period set in the settings that
+	// the picker's list lacks.
+	customLabel string
+	customEvery time.Duration
 	// spawn runs blocking work off the UI goroutine. Tests replace it to
 	// run the work in place, since the test driver runs fyne.Do inline.
 	spawn   func(func())

@@ -36,7 +36,15 @@ func press(b *widget.Button) bool {
 // bans' actions, and help.
 func (a *App) mainMenu(w fyne.Window) *fyne.MainMenu {
 	item := func(label string, sc fyne.Shortcut, action func()) *fyne.MenuItem {
-		it := fyne.NewMenuItem(label, action)
+		it := fyne.NewMenuItem(label, func() {
+			// Fyne runs the menu bar's shortcuts even under a dialog:
+			// the dialog keeps the keyboard (no second form, no view
+			// switched behind it).
+			if c := a.canvas(); c != nil && len(c.Overlays().List()) > 0 {
+				return
+			}
+			action()
+		})
 		it.Shortcut = sc
 		return it
 	}

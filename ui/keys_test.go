@@ -217,3 +217,24 @@ func TestKeyboardHelpListsEveryView(t *testing.T) {
 		}
 	}
 }
+
+// TestShortcutsWaitForTheDialog: Fyne runs the menu bar's shortcuts even
+// under a dialog; ours do nothing then (no second form, no view switched
+// behind the dialog).
+func TestShortcutsWaitForTheDialog(t *testing.T) {
+	a, w, fetches := newKeysApp(t)
+	shortcut(t, w, fyne.Key3)
+	a.showKeys(w)
+	before := fetches.Load()
+	shortcut(t, w, fyne.Key2)
+	shortcut(t, w, fyne.KeyR)
+	shortcut(t, w, fyne.KeyB)
+	if a.tabs.Selected().Text != "Bans" || fetches.Load() != before || len(w.Canvas().Overlays().List()) != 1 {
+		t.Errorf("under a dialog: tab %q, reads %d→%d, dialogs %d", a.tabs.Selected().Text, before, fetches.Load(), len(w.Canvas().Overlays().List()))
+	}
+	w.Canvas().Overlays().Top().Hide()
+	shortcut(t, w, fyne.Key2)
+	if a.tabs.Selected().Text != "Jails" {
+		t.Errorf("after the dialog closed, Ctrl+2 shows %q", a.tabs.Selected().Text)
+	}
+}

@@ -1,6 +1,10 @@
 package ui
 
-import "time"
+import (
+	"time"
+
+	"github.com/bangui/bangui/core"
+)
 
 // The refresh period picker of the jails view.
 
@@ -21,8 +25,24 @@ func refreshLabel(d time.Duration) (string, bool) {
 	return "", false
 }
 
+// setEvery sets the refresh period from the settings: the running loop
+// takes it on its next tick, and the picker shows it.
+func (v *jailsView) setEvery(d time.Duration) {
+	v.every.Store(int64(d))
+	l, ok := refreshLabel(d)
+	if !ok {
+		// A period not in the list: offered first, as the view's own.
+		l = "Every " + core.FormatSpan(d)
+		v.customEvery, v.customLabel = d, l
+		v.everySel.Options = append([]string{l}, refreshChoices...)
+	}
+	v.everySel.SetSelected(l) // onEvery stores the same period
+}
+
 func (v *jailsView) onEvery(label string) {
 	if d, ok := refreshPeriods[label]; ok {
 		v.every.Store(int64(d))
+	} else if label == v.customLabel && v.customLabel != "" {
+		v.every.Store(int64(v.customEvery))
 	}
 }

@@ -113,6 +113,9 @@ func localHistoryTarget(s core.Server) (histsync.Target, func()) {
 // stops.
 func (b *background) addSync(s core.Server) {
 	name := "sync:" + strconv.FormatInt(s.ID, 10)
+	// Not while a new interval is being applied: the task would miss it.
+	b.applying.Lock()
+	defer b.applying.Unlock()
 	err := b.sched.Add(sched.Task{
 		Name:     name,
 		Title:    "Copy the ban history of " + s.Name,

@@ -41,6 +41,7 @@ type desktopApp struct {
 	tray     *ui.Tray // nil: this desktop has no tray
 	notifier *notify.Notifier
 	toTray   atomic.Bool // close to the tray (preferences)
+	paused   atomic.Bool // background work paused from the tray
 	saveOnce sync.Once
 }
 
@@ -88,6 +89,7 @@ func (d *desktopApp) show() {
 // pause stops (or resumes) the scheduled tasks and the window's checks of
 // every server.
 func (d *desktopApp) pause(on bool) {
+	d.paused.Store(on)
 	d.bg.sched.Pause(on)
 	d.shell.SetPaused(on)
 	d.tray.SetPaused(on)
@@ -102,6 +104,11 @@ func (d *desktopApp) quit() {
 // the tray's line (servers up, bans in the last hour, counted in the
 // cache off the UI goroutine, which also feeds the ban-rate rule).
 func (d *desktopApp) onPoll(all []core.ServerStatus) {
+	if d.paused.Load() {
+		// Paused means quiet: a check the dashboard still makes (it
+		// refreshes what it shows) notifies nobody.
+		return
+	}
 	d.notifier.ServerStatuses(all)
 	up := 0
 	for _, st := range all {

@@ -132,6 +132,7 @@ func run(cfg config) error {
 		LoadServers:     loadServers(db, cfg.socket),
 		Source:          clients.Source,
 		RefreshInterval: cfg.refresh,
+		PollInterval:    prefs.Poll,
 		StartView:       cfg.view,
 		StartScope:      cfg.scope,
 		Activity:        db,

@@ -36,7 +36,13 @@ func (s *preferences) SavePreferences(ctx context.Context, p core.Preferences) e
 	if s.bg == nil {
 		return nil
 	}
-	return s.bg.setSyncInterval(ctx, p.Sync)
+	// The settings are saved: a task that kept its old interval is not a
+	// failed save (the window then applies the rest); it is logged, and
+	// the next start uses the saved interval.
+	if err := s.bg.setSyncInterval(ctx, p.Sync); err != nil {
+		slog.Warn("applying the history sync interval", "err", err)
+	}
+	return nil
 }
 
 // startPreferences reads the preferences at start; what cannot be read

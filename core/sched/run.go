@@ -82,13 +82,8 @@ func (s *Scheduler) RunNow(name string) error {
 // execute runs tk under ctx and records the run in task_state.
 func (s *Scheduler) execute(ctx context.Context, tk *task, trigger string) {
 	log := s.log.With("task", tk.Name, "trigger", trigger)
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	if err := s.db.TaskStarted(rctx, tk.Name, s.me.Instance); err != nil {
-		log.Warn("could not record the start of a task run", "err", err)
-	}
-	cancel()
-	s.notify()
-
+	// Cancel works from the moment the run is claimed, also while its
+	// start is being recorded.
 	ctx, stop := context.WithCancelCause(ctx)
 	s.mu.Lock()
 	tk.cancel = stop
@@ -99,6 +94,12 @@ func (s *Scheduler) execute(ctx context.Context, tk *task, trigger string) {
 		s.mu.Unlock()
 		stop(nil)
 	}()
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	if err := s.db.TaskStarted(rctx, tk.Name, s.me.Instance); err != nil {
+		log.Warn("could not record the start of a task run", "err", err)
+	}
+	cancel()
+	s.notify()
 
 	start := time.Now()
 	result, err := safeRun(ctx, tk.Run)
