@@ -96,12 +96,8 @@ type App struct {
 	hist    *historyView
 	geomap  *mapView
 	blocks  *blocklistsView // nil without Deps.Blocklists
-	// the settings view's content and reload (nil without
-	// Deps.Preferences)
-	sets       *settingsView
-	setsRoot   fyne.CanvasObject
-	setsReload func()
-	onAbout    func()
+	sets    *settingsView   // nil without Deps.Preferences
+	onAbout func()
 	// pollEvery is the servers' check interval (ns; 0: the default);
 	// pollReset wakes the loop when it changes; paused stops the checks.
 	pollEvery atomic.Int64

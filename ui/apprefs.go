@@ -26,7 +26,6 @@ func (a *App) addSettings(w fyne.Window, deps Deps) {
 	v.onGeo = func() { showGeoSources(w, deps.Geo, a.ctx, func(f func()) { go f() }) }
 	v.onAbout = func() { a.onAbout() }
 	a.sets = v
-	a.setsRoot, a.setsReload = v.root, v.reload
 	a.tabs.Append(container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), v.root))
 }
 
@@ -54,21 +53,34 @@ func (a *App) applyPreferences(p core.Preferences) {
 // every server; the views keep refreshing what they show.
 func (a *App) SetPaused(on bool) { a.paused.Store(on) }
 
+// namedView is a view's name (one of Views) and its tab's content.
+type namedView struct {
+	name string
+	root fyne.CanvasObject
+}
+
+// views lists the window's views in tab order, leaving out those it
+// lacks (blocklists, settings).
+func (a *App) views() []namedView {
+	v := []namedView{{"dashboard", a.dash.root}, {"jails", a.jails.root}, {"bans", a.bans.root},
+		{"map", a.geomap.root}, {"history", a.hist.root}}
+	if a.blocks != nil {
+		v = append(v, namedView{"blocklists", a.blocks.root()})
+	}
+	v = append(v, namedView{"activity", a.acts.root})
+	if a.sets != nil {
+		v = append(v, namedView{"settings", a.sets.root})
+	}
+	return v
+}
+
 // CurrentView names the selected tab (one of Views).
 func (a *App) CurrentView() string {
 	c := a.current()
-	for i, t := range []fyne.CanvasObject{a.dash.root, a.jails.root, a.bans.root, a.geomap.root, a.hist.root} {
-		if c == t {
-			return Views[i]
+	for _, v := range a.views() {
+		if v.root == c {
+			return v.name
 		}
-	}
-	switch {
-	case c == a.acts.root:
-		return "activity"
-	case a.blocks != nil && c == a.blocks.root():
-		return "blocklists"
-	case a.setsRoot != nil && c == a.setsRoot:
-		return "settings"
 	}
 	return "dashboard"
 }
@@ -77,27 +89,14 @@ func (a *App) CurrentView() string {
 // "jail-settings") names; unknown names and missing tabs leave the
 // dashboard.
 func (a *App) selectView(name string) {
-	switch name {
-	case "jails":
-		a.showTab(a.jails.root)
-	case "jail-settings":
+	if name == "jail-settings" {
 		a.showTab(a.jails.root)
 		a.jails.lower.SelectIndex(1)
-	case "bans":
-		a.showTab(a.bans.root)
-	case "map":
-		a.showTab(a.geomap.root)
-	case "history":
-		a.showTab(a.hist.root)
-	case "blocklists":
-		if a.blocks != nil {
-			a.showTab(a.blocks.root())
-		}
-	case "activity":
-		a.showTab(a.acts.root)
-	case "settings":
-		if a.setsRoot != nil {
-			a.showTab(a.setsRoot)
+		return
+	}
+	for _, v := range a.views() {
+		if v.name == name {
+			a.showTab(v.root)
 		}
 	}
 }

@@ -115,16 +115,11 @@ func (a *App) find() {
 		c.Focus(a.bans.filter)
 	case a.acts.root:
 		c.Focus(a.acts.text)
-	default:
-		if a.blocks != nil && a.current() == a.blocks.root() {
-			return // nothing to search: the lists are short
-		}
-		if a.setsRoot != nil && a.current() == a.setsRoot {
-			return
-		}
+	case a.dash.root, a.jails.root, a.geomap.root, a.hist.root:
 		a.showTab(a.hist.root)
 		c.Focus(a.hist.ipEntry)
 	}
+	// blocklists and settings: nothing to search, the lists are short
 }
 
 // refreshView reloads the current view now.
@@ -149,8 +144,8 @@ func (a *App) refreshView() {
 		if a.blocks != nil && a.current() == a.blocks.root() {
 			a.blocks.reload()
 		}
-		if a.setsRoot != nil && a.current() == a.setsRoot {
-			a.setsReload()
+		if a.sets != nil && a.current() == a.sets.root {
+			a.sets.reload()
 		}
 	}
 }

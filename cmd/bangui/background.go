@@ -63,7 +63,10 @@ func durationSetting(ctx context.Context, db *store.DB, key string, def time.Dur
 	return d
 }
 
-func newBackground(ctx context.Context, db *store.DB) (*background, error) {
+// newBackground makes the scheduler with the retention task; history
+// syncs run every sync (the preferences', read once at start by the
+// caller).
+func newBackground(ctx context.Context, db *store.DB, every time.Duration) (*background, error) {
 	s, err := sched.New(db, sched.Options{
 		TTL:       durationSetting(ctx, db, settingLockTTL, sched.DefaultTTL),
 		Heartbeat: durationSetting(ctx, db, settingHeartbeat, sched.DefaultHeartbeat),
@@ -71,7 +74,6 @@ func newBackground(ctx context.Context, db *store.DB) (*background, error) {
 	if err != nil {
 		return nil, err
 	}
-	every := startPreferences(ctx, db).Sync
 	b := &background{db: db, sched: s, every: every, syncer: &histsync.Syncer{Store: db, Interval: every}, target: localHistoryTarget}
 	err = s.Add(sched.Task{
 		Name:     "retention",

@@ -15,7 +15,7 @@ import (
 func TestRetentionSetting(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t)
-	b, err := newBackground(ctx, db)
+	b, err := newBackground(ctx, db, core.DefaultPreferences().Sync)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestSyncTaskAgainstRealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := newBackground(ctx, db)
+	b, err := newBackground(ctx, db, core.DefaultPreferences().Sync)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,19 +9,9 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/bangui/bangui/core"
-	"github.com/bangui/bangui/core/store"
-	"github.com/bangui/bangui/migrations"
+	"github.com/bangui/bangui/core/store/storetest"
+	"github.com/bangui/bangui/ui"
 )
-
-func openTestCache(t *testing.T) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "bangui.db"), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // TestDesktopNotifiesAServerGoingDown feeds two polls of a real cache's
 // desktop wiring: a server seen up, then down, makes one notification
@@ -31,7 +20,7 @@ func openTestCache(t *testing.T) *store.DB {
 func TestDesktopNotifiesAServerGoingDown(t *testing.T) {
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
-	db := openTestCache(t)
+	db := storetest.Open(t)
 	web := core.Server{ID: 3, Name: "web-1"}
 	up := []core.ServerStatus{{Server: web, Online: true, CheckedAt: time.Now()}}
 	down := []core.ServerStatus{{Server: web, Err: core.Errorf(core.EUNAVAILABLE, "nothing listens on 127.0.0.1:2222"), CheckedAt: time.Now()}}
@@ -51,36 +40,40 @@ func TestDesktopNotifiesAServerGoingDown(t *testing.T) {
 }
 
 // TestWindowRemembered: the size and view saved when the window closes
-// come back at the next start; absurd or unknown values are ignored.
+// come back at the next start; absurd or unknown stored values are
+// ignored.
 func TestWindowRemembered(t *testing.T) {
 	ctx := context.Background()
-	db := openTestCache(t)
-	if w, h := windowSize(ctx, db, 1180, 720); w != 1180 || h != 720 {
-		t.Errorf("first start: %vx%v, want the defaults", w, h)
-	}
-	if v := lastView(ctx, db); v != "" {
-		t.Errorf("first start: view %q, want none", v)
-	}
-	for k, v := range map[string]string{settingWindowWidth: "1400", settingWindowHeight: "900", settingLastView: "history"} {
-		if err := db.SetSetting(ctx, k, v); err != nil {
-			t.Fatal(err)
+	db := storetest.Open(t)
+	check := func(when string, wantW, wantH float64, wantView string) {
+		t.Helper()
+		if w, h := windowSize(ctx, db, 1180, 720); w != wantW || h != wantH {
+			t.Errorf("%s: size %vx%v, want %vx%v", when, w, h, wantW, wantH)
+		}
+		if v := lastView(ctx, db); v != wantView {
+			t.Errorf("%s: view %q, want %q", when, v, wantView)
 		}
 	}
-	if w, h := windowSize(ctx, db, 1180, 720); w != 1400 || h != 900 {
-		t.Errorf("remembered size %vx%v, want 1400x900", w, h)
-	}
-	if v := lastView(ctx, db); v != "history" {
-		t.Errorf("remembered view %q, want history", v)
-	}
+	check("first start", 1180, 720, "")
+
+	// Closing the window saves what it shows.
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	shell := ui.New(w, ui.Deps{
+		LoadServers: func(context.Context) ([]core.Server, error) { return nil, nil },
+		StartView:   "history",
+	})
+	t.Cleanup(shell.Stop)
+	w.Resize(fyne.NewSize(1400, 900))
+	d := newDesktopApp(a, w, db, nil, core.DefaultPreferences())
+	d.shell = shell
+	d.saveWindow()
+	check("after closing", 1400, 900, "history")
+
 	for k, v := range map[string]string{settingWindowWidth: "-5", settingWindowHeight: "wide", settingLastView: "../../etc"} {
 		if err := db.SetSetting(ctx, k, v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if w, h := windowSize(ctx, db, 1180, 720); w != 1180 || h != 720 {
-		t.Errorf("bad stored size gave %vx%v, want the defaults", w, h)
-	}
-	if v := lastView(ctx, db); v != "" {
-		t.Errorf("unknown stored view gave %q, want none", v)
-	}
+	check("bad stored values", 1180, 720, "")
 }

@@ -21,7 +21,7 @@ import (
 func geoBackground(t *testing.T, db *store.DB, endpoint string) (*background, *geoService, core.Server) {
 	t.Helper()
 	ctx := context.Background()
-	b, err := newBackground(ctx, db)
+	b, err := newBackground(ctx, db, core.DefaultPreferences().Sync)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,7 @@ func run(cfg config) error {
 	markInterrupted(db)
 	clients := newClients(db, cfg.confDir)
 	defer clients.Close()
-	bg, err := newBackground(context.Background(), db)
+	bg, err := newBackground(ctx, db, prefs.Sync)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func taskIntervals(t *testing.T, s *sched.Scheduler) map[string]time.Duration {
 func TestSettingsSyncInterval(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t) // store.Open with migrations.FS
-	b, err := newBackground(ctx, db)
+	b, err := newBackground(ctx, db, core.DefaultPreferences().Sync)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestSettingsSyncIntervalAtStart(t *testing.T) {
 		if err := db.SetSetting(ctx, core.SettingSyncInterval, v); err != nil {
 			t.Fatal(err)
 		}
-		b, err := newBackground(ctx, db)
+		b, err := newBackground(ctx, db, startPreferences(ctx, db).Sync)
 		if err != nil {
 			t.Fatal(err)
 		}
